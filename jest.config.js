@@ -1,0 +1,15 @@
+// One jest config for the monorepo: each workspace is a project, TypeScript compiled by swc.
+const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: "zk",
+      rootDir: "packages/zk",
+      testEnvironment: "node",
+      testMatch: ["<rootDir>/test/**/*.test.ts"],
+      transform: { "^.+\\.ts$": swc },
+    },
+  ],
+};

@@ -1,0 +1,126 @@
+import { ZkProtocolError } from "./errors.js";
+import { readText, writeText } from "./text.js";
+import { decodeZkTime, encodeZkTime, type WallClock } from "./time.js";
+
+/** One punch as stored in the device log (fact sheet §5.4). */
+export interface AttendanceRecord {
+  /** Device slot of the user (0 when the layout does not carry it). */
+  uid: number;
+  /** Badge/PIN string. */
+  userId: string;
+  /** Device wall-clock time, no zone. */
+  timestamp: WallClock;
+  /** Verify method: 0 password, 1 fingerprint, 2 card, 15 face (observed). */
+  verify: number;
+  /** In/out state: 0 check-in, 1 check-out, 2 break-out, 3 break-in, 4 OT-in, 5 OT-out, 255 undefined. */
+  punch: number;
+}
+
+export const ATTENDANCE_RECORD_SIZES = [40, 16, 8] as const;
+export type AttendanceRecordSize = (typeof ATTENDANCE_RECORD_SIZES)[number];
+
+/** 40-byte: uid u16, user_id[24], verify u8, time u32, punch u8, 8 reserved bytes. */
+export function encodeAttendance40(r: AttendanceRecord): Buffer {
+  const b = Buffer.alloc(40);
+  b.writeUInt16LE(r.uid, 0);
+  writeText(b, 2, 24, r.userId, "user id");
+  b.writeUInt8(r.verify, 26);
+  b.writeUInt32LE(encodeZkTime(r.timestamp), 27);
+  b.writeUInt8(r.punch, 31);
+  b.writeUInt32LE(0, 32);
+  b.writeUInt8(0xff, 36); // as in the captured record; meaning unknown (§10)
+  return b;
+}
+
+export function decodeAttendance40(b: Buffer, off = 0): AttendanceRecord {
+  return {
+    uid: b.readUInt16LE(off),
+    userId: readText(b, off + 2, 24),
+    verify: b[off + 26]!,
+    timestamp: decodeZkTime(b.readUInt32LE(off + 27)),
+    punch: b[off + 31]!,
+  };
+}
+
+/** 16-byte (TExtendAttLog): user_id u32, time u32, state u8, verified u8, 2 reserved, workcode u32. */
+export function encodeAttendance16(r: AttendanceRecord): Buffer {
+  const userId = Number(r.userId);
+  if (!/^\d{1,10}$/.test(r.userId) || userId > 0xffffffff) {
+    throw new RangeError(`user id "${r.userId}": 16-byte records hold numeric user ids only`);
+  }
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(userId, 0);
+  b.writeUInt32LE(encodeZkTime(r.timestamp), 4);
+  // Bytes 8 and 9 are the reverse of the 40-byte layout: state first, then verify method.
+  b.writeUInt8(r.punch, 8);
+  b.writeUInt8(r.verify, 9);
+  return b;
+}
+
+export function decodeAttendance16(b: Buffer, off = 0): AttendanceRecord {
+  return {
+    uid: 0,
+    userId: String(b.readUInt32LE(off)),
+    timestamp: decodeZkTime(b.readUInt32LE(off + 4)),
+    punch: b[off + 8]!,
+    verify: b[off + 9]!,
+  };
+}
+
+/**
+ * 8-byte ZEM500/MA300 layout `<HBB4s` (§5.4, pyzk issues #56/#92/#99): uid u16, a flags byte
+ * (state in bits 0-2, verify in bits 3-4, bit 5 set), one unknown byte, time u32 at offset 4.
+ * pyzk's `HB4sB` reading of the same bytes gives years like 2087. There is no user id: callers
+ * map uid to user id with the device's user list; until then it is the uid as text.
+ */
+export function encodeAttendance8(r: AttendanceRecord): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(r.uid, 0);
+  b.writeUInt8(0x20 | ((r.verify & 0x3) << 3) | (r.punch & 0x7), 2);
+  b.writeUInt32LE(encodeZkTime(r.timestamp), 4);
+  return b;
+}
+
+export function decodeAttendance8(b: Buffer, off = 0): AttendanceRecord {
+  const flags = b[off + 2]!;
+  const uid = b.readUInt16LE(off);
+  return {
+    uid,
+    userId: String(uid),
+    punch: flags & 0x7,
+    verify: (flags >> 3) & 0x3,
+    timestamp: decodeZkTime(b.readUInt32LE(off + 4)),
+  };
+}
+
+export function encodeAttendance(r: AttendanceRecord, size: AttendanceRecordSize): Buffer {
+  return size === 40 ? encodeAttendance40(r) : size === 16 ? encodeAttendance16(r) : encodeAttendance8(r);
+}
+
+/**
+ * Record size from bytes / count; any other size of at least 40 (the 49-byte MB560-VL stride)
+ * is read as a 40-byte record followed by padding, as pyzk does.
+ */
+export function detectAttendanceRecordSize(bytes: number, count: number): number {
+  if (count > 0 && bytes % count === 0) {
+    const size = bytes / count;
+    if (size === 8 || size === 16 || size >= 40) return size;
+  }
+  for (const size of ATTENDANCE_RECORD_SIZES) if (bytes % size === 0) return size;
+  throw new ZkProtocolError(`attendance data of ${bytes} bytes is not a whole number of 8-, 16- or 40-byte records`);
+}
+
+/** Decode the record area of an attendance buffer; a corrupt record names its index. */
+export function decodeAttendanceRecords(records: Buffer, count: number): AttendanceRecord[] {
+  if (records.length === 0) return [];
+  const size = detectAttendanceRecordSize(records.length, count);
+  const decode = size === 8 ? decodeAttendance8 : size === 16 ? decodeAttendance16 : decodeAttendance40;
+  const out: AttendanceRecord[] = new Array(Math.floor(records.length / size));
+  let i = 0;
+  try {
+    for (let off = 0; off + size <= records.length; i++, off += size) out[i] = decode(records, off);
+  } catch (err) {
+    throw new ZkProtocolError(`attendance record ${i} (of ${out.length}, ${size} bytes each) is corrupt: ${(err as Error).message}`);
+  }
+  return out;
+}
