@@ -10,6 +10,8 @@ module.exports = {
       testEnvironment: "node",
       testMatch: ["<rootDir>/test/**/*.test.ts"],
       transform: { "^.+\\.ts$": swc },
+      // Sources import "./x.js" (nodenext); jest resolves those to the .ts files.
+      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
     },
   ],
 };
