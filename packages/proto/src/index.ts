@@ -1,0 +1,7 @@
+// Generated from proto/ by `npm run generate` (buf + ts-proto); never edited by hand.
+export * from "./gen/biometricflow/v1/punch.js";
+export * from "./gen/biometricflow/v1/place.js";
+export * from "./gen/biometricflow/v1/supervisor_link.js";
+export { Timestamp } from "./gen/google/protobuf/timestamp.js";
+// Both service files declare this helper type; one export settles which.
+export type { ServerStreamingMethodResult } from "./gen/biometricflow/v1/place.js";
