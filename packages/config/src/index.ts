@@ -1,0 +1,1 @@
+export { loadConfig, ConfigError, type LoadConfigOptions } from "./load-config.js";
