@@ -77,7 +77,19 @@ async function main(): Promise<void> {
   const port = await freePort();
   const sim = spawn(
     process.execPath,
-    [path.join(root, "bin/zk-sim.js"), "--port", String(port), "--devices", "1", "--users", "1000", "--records", String(o.records), "--seed", "7"],
+    [
+      path.join(root, "bin/zk-sim.js"),
+      "--port",
+      String(port),
+      "--devices",
+      "1",
+      "--users",
+      "1000",
+      "--records",
+      String(o.records),
+      "--seed",
+      "7",
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const bytes = 4 + o.records * 40;
@@ -93,7 +105,8 @@ async function main(): Promise<void> {
       const before = cpuMs(sim.pid!);
       samples.ours!.push(await worker(["ours", "127.0.0.1", String(port)]));
       simCpu += cpuMs(sim.pid!) - before;
-      if (!values["skip-zklib"]) samples["node-zklib"]!.push(await worker(["node-zklib", "127.0.0.1", String(port)]));
+      if (!values["skip-zklib"])
+        samples["node-zklib"]!.push(await worker(["node-zklib", "127.0.0.1", String(port)]));
       samples.raw!.push(await worker(["raw", "127.0.0.1", String(rawPort), String(bytes)]));
     }
     const rawMs = median(samples.raw!.map((s) => s.ms));
@@ -116,10 +129,16 @@ async function main(): Promise<void> {
         };
       });
     console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}`);
-    console.log(`device: ${o.records} records (${(bytes / 1e6).toFixed(1)} MB of records) over TCP loopback, ${o.runs} runs each`);
+    console.log(
+      `device: ${o.records} records (${(bytes / 1e6).toFixed(1)} MB of records) over TCP loopback, ${o.runs} runs each`,
+    );
     console.table(rows);
-    console.log(`simulator CPU per pull by our client: ${(simCpu / o.runs).toFixed(1)} ms (median pull ${rows[0]?.medianMs} ms)`);
-    console.log(`RESULT ${JSON.stringify({ records: o.records, rows, simulatorCpuMsPerPull: +(simCpu / o.runs).toFixed(1) })}`);
+    console.log(
+      `simulator CPU per pull by our client: ${(simCpu / o.runs).toFixed(1)} ms (median pull ${rows[0]?.medianMs} ms)`,
+    );
+    console.log(
+      `RESULT ${JSON.stringify({ records: o.records, rows, simulatorCpuMsPerPull: +(simCpu / o.runs).toFixed(1) })}`,
+    );
   } finally {
     sim.kill("SIGTERM");
     rawServer.close();

@@ -23,7 +23,12 @@ async function ours(host: string, port: number): Promise<Omit<Result, "reader" |
 async function nodeZklib(host: string, port: number): Promise<Omit<Result, "reader" | "peakRssMb">> {
   // node-zklib has no types; it is a reference reader here, not a dependency of the product.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ZKLib = require("node-zklib") as new (ip: string, port: number, timeout: number, inport: number) => {
+  const ZKLib = require("node-zklib") as new (
+    ip: string,
+    port: number,
+    timeout: number,
+    inport: number,
+  ) => {
     createSocket(): Promise<unknown>;
     getAttendances(): Promise<{ data: unknown[] }>;
     disconnect(): Promise<unknown>;
@@ -56,7 +61,12 @@ function raw(host: string, port: number, bytes: number): Promise<Omit<Result, "r
 async function main(): Promise<void> {
   const [reader, host = "127.0.0.1", portText = "0", bytesText = "0"] = process.argv.slice(2);
   const port = Number(portText);
-  const run = reader === "ours" ? ours(host, port) : reader === "node-zklib" ? nodeZklib(host, port) : raw(host, port, Number(bytesText));
+  const run =
+    reader === "ours"
+      ? ours(host, port)
+      : reader === "node-zklib"
+        ? nodeZklib(host, port)
+        : raw(host, port, Number(bytesText));
   const r = await run;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ reader, ...r, peakRssMb })}\n`);

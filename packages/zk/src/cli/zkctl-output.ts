@@ -21,7 +21,7 @@ export function printInfo(info: DeviceInfo, json: boolean, out: Output): void {
     out.stdout(`${JSON.stringify(info)}\n`);
     return;
   }
-  const table = new Table();
+  const table = new Table({ style: { head: [], border: [] } });
   for (const [key, value] of Object.entries(info)) table.push({ [key]: String(value) });
   out.stdout(`${table.toString()}\n`);
 }
@@ -36,7 +36,10 @@ export function printUsers(users: ZkUser[], json: boolean, out: Output): void {
     out.stdout(`${JSON.stringify(users.map(userView))}\n`);
     return;
   }
-  const table = new Table({ head: ["uid", "user id", "name", "privilege", "card"] });
+  const table = new Table({
+    head: ["uid", "user id", "name", "privilege", "card"],
+    style: { head: [], border: [] },
+  });
   for (const u of users) table.push([u.uid, u.userId, u.name, privilegeName(u.privilege), u.card || ""]);
   out.stdout(`${table.toString()}\n${users.length} users\n`);
 }
@@ -50,17 +53,15 @@ export function printAttendance(records: AttendanceRecord[], json: boolean, out:
   if (json) {
     if (records.length === 0) out.stdout("[]\n");
     for (let i = 0; i < records.length; i += slice) {
-      const part = records
-        .slice(i, i + slice)
-        .map((r) =>
-          JSON.stringify({
-            uid: r.uid,
-            userId: r.userId,
-            timestamp: r.timestamp,
-            verify: r.verify,
-            punch: r.punch,
-          }),
-        );
+      const part = records.slice(i, i + slice).map((r) =>
+        JSON.stringify({
+          uid: r.uid,
+          userId: r.userId,
+          timestamp: r.timestamp,
+          verify: r.verify,
+          punch: r.punch,
+        }),
+      );
       out.stdout(`${i === 0 ? "[" : ","}${part.join(",")}${i + slice >= records.length ? "]\n" : ""}`);
     }
     return;

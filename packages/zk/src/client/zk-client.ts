@@ -251,7 +251,10 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   private async open(): Promise<ZkConnection> {
-    const conn: ZkConnection = await ZkConnection.open({
+    // `let`, not `const`: a socket that closes during the handshake calls onClose before `open`
+    // returns, and reading a `const` in its temporal dead zone would throw from the socket handler.
+    let conn: ZkConnection | undefined = undefined;
+    conn = await ZkConnection.open({
       host: this.o.host,
       port: this.o.port,
       transport: this.o.transport,
@@ -259,7 +262,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       timeoutMs: this.o.timeoutMs,
       onEvent: (code, data) => this.onEvent(code, data),
       onClose: (error) => {
-        if (this.conn === conn) this.emit("close", error);
+        if (conn !== undefined && this.conn === conn) this.emit("close", error);
       },
     });
     return conn;

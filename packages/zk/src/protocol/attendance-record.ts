@@ -32,10 +32,27 @@ export function encodeAttendance40(r: AttendanceRecord): Buffer {
   return b;
 }
 
-export function decodeAttendance40(b: Buffer, off = 0): AttendanceRecord {
+/**
+ * Remembers the user-id text last decoded for each slot: a log names the same few hundred
+ * people again and again, and comparing 24 bytes is far cheaper than decoding them.
+ */
+export class UserIdCache {
+  private readonly bySlot = new Map<number, { bytes: Buffer; text: string }>();
+
+  read(b: Buffer, uid: number, off: number, size: number): string {
+    const hit = this.bySlot.get(uid);
+    if (hit && b.compare(hit.bytes, 0, size, off, off + size) === 0) return hit.text;
+    const text = readText(b, off, size);
+    this.bySlot.set(uid, { bytes: Buffer.from(b.subarray(off, off + size)), text });
+    return text;
+  }
+}
+
+export function decodeAttendance40(b: Buffer, off = 0, ids?: UserIdCache): AttendanceRecord {
+  const uid = b.readUInt16LE(off);
   return {
-    uid: b.readUInt16LE(off),
-    userId: readText(b, off + 2, 24),
+    uid,
+    userId: ids ? ids.read(b, uid, off + 2, 24) : readText(b, off + 2, 24),
     verify: b[off + 26]!,
     timestamp: decodeZkTime(b.readUInt32LE(off + 27)),
     punch: b[off + 31]!,
@@ -57,7 +74,7 @@ export function encodeAttendance16(r: AttendanceRecord): Buffer {
   return b;
 }
 
-export function decodeAttendance16(b: Buffer, off = 0): AttendanceRecord {
+export function decodeAttendance16(b: Buffer, off = 0, _ids?: UserIdCache): AttendanceRecord {
   return {
     uid: 0,
     userId: String(b.readUInt32LE(off)),
@@ -81,7 +98,7 @@ export function encodeAttendance8(r: AttendanceRecord): Buffer {
   return b;
 }
 
-export function decodeAttendance8(b: Buffer, off = 0): AttendanceRecord {
+export function decodeAttendance8(b: Buffer, off = 0, _ids?: UserIdCache): AttendanceRecord {
   const flags = b[off + 2]!;
   const uid = b.readUInt16LE(off);
   return {
@@ -107,7 +124,9 @@ export function detectAttendanceRecordSize(bytes: number, count: number): number
     if (size === 8 || size === 16 || size >= 40) return size;
   }
   for (const size of ATTENDANCE_RECORD_SIZES) if (bytes % size === 0) return size;
-  throw new ZkProtocolError(`attendance data of ${bytes} bytes is not a whole number of 8-, 16- or 40-byte records`);
+  throw new ZkProtocolError(
+    `attendance data of ${bytes} bytes is not a whole number of 8-, 16- or 40-byte records`,
+  );
 }
 
 /** Decode the record area of an attendance buffer; a corrupt record names its index. */
@@ -115,12 +134,15 @@ export function decodeAttendanceRecords(records: Buffer, count: number): Attenda
   if (records.length === 0) return [];
   const size = detectAttendanceRecordSize(records.length, count);
   const decode = size === 8 ? decodeAttendance8 : size === 16 ? decodeAttendance16 : decodeAttendance40;
-  const out: AttendanceRecord[] = new Array(Math.floor(records.length / size));
+  const out: AttendanceRecord[] = [];
+  const ids = new UserIdCache();
   let i = 0;
   try {
-    for (let off = 0; off + size <= records.length; i++, off += size) out[i] = decode(records, off);
+    for (let off = 0; off + size <= records.length; i++, off += size) out.push(decode(records, off, ids));
   } catch (err) {
-    throw new ZkProtocolError(`attendance record ${i} (of ${out.length}, ${size} bytes each) is corrupt: ${(err as Error).message}`);
+    throw new ZkProtocolError(
+      `attendance record ${i} (of ${Math.floor(records.length / size)}, ${size} bytes each) is corrupt: ${(err as Error).message}`,
+    );
   }
   return out;
 }

@@ -13,7 +13,8 @@ export function encodePrepareBuffer(command: number, fct: number, ext = 0): Buff
 }
 
 export function decodePrepareBuffer(data: Buffer): { command: number; fct: number; ext: number } {
-  if (data.length < 11) throw new ZkProtocolError(`PREPARE_BUFFER request has ${data.length} bytes; 11 expected`);
+  if (data.length < 11)
+    throw new ZkProtocolError(`PREPARE_BUFFER request has ${data.length} bytes; 11 expected`);
   return { command: data.readInt16LE(1), fct: data.readInt32LE(3), ext: data.readInt32LE(7) };
 }
 
@@ -27,7 +28,8 @@ export function encodeBufferDescriptor(size: number, extra = 0): Buffer {
 }
 
 export function decodeBufferDescriptor(data: Buffer): number {
-  if (data.length < 5) throw new ZkProtocolError(`buffer descriptor has ${data.length} bytes; at least 5 expected`);
+  if (data.length < 5)
+    throw new ZkProtocolError(`buffer descriptor has ${data.length} bytes; at least 5 expected`);
   return data.readUInt32LE(1);
 }
 
@@ -53,7 +55,8 @@ export function encodePrepareData(size: number, fragment: number): Buffer {
 }
 
 export function decodePrepareData(data: Buffer): number {
-  if (data.length < 4) throw new ZkProtocolError(`PREPARE_DATA has ${data.length} bytes; at least 4 expected`);
+  if (data.length < 4)
+    throw new ZkProtocolError(`PREPARE_DATA has ${data.length} bytes; at least 4 expected`);
   return data.readUInt32LE(0);
 }
 
@@ -66,7 +69,8 @@ export function wrapRecords(records: Buffer): Buffer {
 }
 
 export function unwrapRecords(buffer: Buffer): Buffer {
-  if (buffer.length < 4) throw new ZkProtocolError(`data buffer of ${buffer.length} bytes has no length prefix`);
+  if (buffer.length < 4)
+    throw new ZkProtocolError(`data buffer of ${buffer.length} bytes has no length prefix`);
   const size = buffer.readUInt32LE(0);
   if (size > buffer.length - 4) {
     throw new ZkProtocolError(`data buffer announces ${size} record bytes but holds ${buffer.length - 4}`);

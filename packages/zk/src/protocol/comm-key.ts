@@ -11,7 +11,12 @@ export function makeCommKey(key: number, sessionId: number, ticks = 50): Buffer 
   for (let i = 0; i < 32; i++) rev = ((rev << 1) | ((key >>> i) & 1)) >>> 0;
   const k = (rev + (sessionId & 0xffff)) >>> 0;
   const t = ticks & 0xff;
-  return Buffer.from([((k >>> 16) & 255) ^ 0x53 ^ t, ((k >>> 24) & 255) ^ 0x4f ^ t, t, ((k >>> 8) & 255) ^ 0x4b ^ t]);
+  return Buffer.from([
+    ((k >>> 16) & 255) ^ 0x53 ^ t,
+    ((k >>> 24) & 255) ^ 0x4f ^ t,
+    t,
+    ((k >>> 8) & 255) ^ 0x4b ^ t,
+  ]);
 }
 
 /** Device side: does `auth` (the CMD_AUTH data) prove knowledge of `key` for this session? */

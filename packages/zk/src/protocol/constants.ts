@@ -10,11 +10,24 @@ export const Command = {
   CLEAR_DATA: 14,
   CLEAR_ATTLOG: 15,
   DELETE_USER: 18,
+  DELETE_USERTEMP: 19,
+  CLEAR_ADMIN: 20,
+  UNLOCK: 31,
+  CLEAR_OPLOG: 33,
+  OPLOG_RRQ: 34,
   GET_FREE_SIZES: 50,
+  ENABLE_CLOCK: 57,
   STARTVERIFY: 60,
   CANCELCAPTURE: 62,
   STATE_RRQ: 64,
+  WRITE_LCD: 66,
+  CLEAR_LCD: 67,
   GET_PINWIDTH: 69,
+  DOORSTATE_RRQ: 75,
+  /** Undocumented `_CMD_GET_USERTEMP`: read one template. */
+  GET_USERTEMP: 88,
+  /** Undocumented `_CMD_DEL_USER_TEMP`: delete a template by user_id text. */
+  DEL_USER_TEMP: 134,
   GET_TIME: 201,
   SET_TIME: 202,
   REG_EVENT: 500,
@@ -24,9 +37,13 @@ export const Command = {
   DISABLE_DEVICE: 1003,
   RESTART: 1004,
   POWEROFF: 1005,
+  SLEEP: 1006,
+  RESUME: 1007,
   REFRESHDATA: 1013,
   REFRESHOPTION: 1014,
+  TESTVOICE: 1017,
   GET_VERSION: 1100,
+  CHANGE_SPEED: 1101,
   AUTH: 1102,
   PREPARE_DATA: 1500,
   DATA: 1501,
@@ -73,7 +90,11 @@ export const Fct = {
 } as const;
 
 /** Replies pyzk counts as success; devices answer data requests with any of them. */
-export const SUCCESS_REPLIES: ReadonlySet<number> = new Set([Reply.ACK_OK, Command.PREPARE_DATA, Command.DATA]);
+export const SUCCESS_REPLIES: ReadonlySet<number> = new Set([
+  Reply.ACK_OK,
+  Command.PREPARE_DATA,
+  Command.DATA,
+]);
 
 const names = new Map<number, string>();
 for (const [name, code] of Object.entries(Command)) names.set(code, `CMD_${name}`);

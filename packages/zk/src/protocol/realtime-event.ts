@@ -1,4 +1,3 @@
-
 import { readText, writeText } from "./text.js";
 import { decodeTimeHex, encodeTimeHex, type WallClock } from "./time.js";
 
@@ -28,7 +27,12 @@ export function decodeAttLogEvent(data: Buffer): AttLogEvent[] {
 }
 
 function short(data: Buffer, userId: number, at: number): AttLogEvent {
-  return { userId: String(userId), verify: data[at]!, punch: data[at + 1]!, timestamp: decodeTimeHex(data, at + 2) };
+  return {
+    userId: String(userId),
+    verify: data[at]!,
+    punch: data[at + 1]!,
+    timestamp: decodeTimeHex(data, at + 2),
+  };
 }
 
 function long(data: Buffer, off: number): AttLogEvent {
@@ -43,8 +47,12 @@ function long(data: Buffer, off: number): AttLogEvent {
 /** Encode in the 32-byte text form (modern firmware) or the 12-byte numeric form (old firmware). */
 export function encodeAttLogEvent(e: AttLogEvent, size: 32 | 36 | 12 = 36): Buffer {
   if (size === 12) {
+    // `Number(id) >>> 0` would silently send user 0 for "A-17" or 2^32: refuse instead.
+    if (!/^\d{1,10}$/.test(e.userId) || Number(e.userId) > 0xffffffff) {
+      throw new RangeError(`user id "${e.userId}": 12-byte events hold numeric user ids only`);
+    }
     const b = Buffer.alloc(12);
-    b.writeUInt32LE(Number(e.userId) >>> 0, 0);
+    b.writeUInt32LE(Number(e.userId), 0);
     b[4] = e.verify;
     b[5] = e.punch;
     encodeTimeHex(e.timestamp).copy(b, 6);
@@ -62,5 +70,3 @@ export function encodeAttLogEvent(e: AttLogEvent, size: 32 | 36 | 12 = 36): Buff
 export function isRegistered(mask: number, eventCode: number): boolean {
   return (mask & eventCode) !== 0;
 }
-
-

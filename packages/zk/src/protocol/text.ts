@@ -24,7 +24,9 @@ export function writeText(
 ): void {
   const bytes = Buffer.from(value, encoding);
   if (bytes.length > maxBytes) {
-    throw new RangeError(`${field} "${value}" is ${bytes.length} bytes; the device stores at most ${maxBytes}`);
+    throw new RangeError(
+      `${field} "${value}" is ${bytes.length} bytes; the device stores at most ${maxBytes}`,
+    );
   }
   b.fill(0, offset, offset + size);
   bytes.copy(b, offset);

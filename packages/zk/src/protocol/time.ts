@@ -80,32 +80,49 @@ export function encodeZkTime(s: WallClock): number {
   if (p.year < 2000 || p.year > 2099) {
     throw new RangeError(`${s}: devices can only store years 2000-2099`);
   }
-  return ((p.year % 100) * 372 + (p.month - 1) * 31 + (p.day - 1)) * 86400 + (p.hour * 60 + p.minute) * 60 + p.second;
+  return (
+    ((p.year % 100) * 372 + (p.month - 1) * 31 + (p.day - 1)) * 86400 +
+    (p.hour * 60 + p.minute) * 60 +
+    p.second
+  );
 }
 
+// A log repeats the same few hundred days: their "YYYY-MM-DDT" prefixes are decoded once.
+const dayPrefixes = new Map<number, string>();
+
 export function decodeZkTime(raw: number): WallClock {
-  let t = raw >>> 0;
-  const second = t % 60;
-  t = Math.floor(t / 60);
-  const minute = t % 60;
-  t = Math.floor(t / 60);
-  const hour = t % 24;
-  t = Math.floor(t / 24);
-  const day = (t % 31) + 1;
-  t = Math.floor(t / 31);
-  const month = (t % 12) + 1;
-  const year = Math.floor(t / 12) + 2000;
-  const p = { year, month, day, hour, minute, second };
-  // Corrupt values can name impossible dates (Feb 31) that Date would silently roll over.
-  if (year > 2099 || !isValid(p)) {
-    throw new ZkProtocolError(`time value 0x${raw.toString(16)} decodes to an impossible date`);
+  const t = raw >>> 0;
+  const days = Math.floor(t / 86400);
+  let prefix = dayPrefixes.get(days);
+  if (prefix === undefined) {
+    const p = {
+      year: Math.floor(days / 372) + 2000,
+      month: (Math.floor(days / 31) % 12) + 1,
+      day: (days % 31) + 1,
+      hour: 0,
+      minute: 0,
+      second: 0,
+    };
+    // Corrupt values can name impossible dates (Feb 31) that Date would silently roll over.
+    if (p.year > 2099 || !isValid(p)) {
+      throw new ZkProtocolError(`time value 0x${raw.toString(16)} decodes to an impossible date`);
+    }
+    prefix = `${p.year}-${TWO[p.month]}-${TWO[p.day]}T`;
+    if (dayPrefixes.size >= 40_000) dayPrefixes.clear();
+    dayPrefixes.set(days, prefix);
   }
-  return formatWallClock(p);
+  const secs = t - days * 86400;
+  const minutes = Math.floor(secs / 60);
+  return `${prefix}${TWO[Math.floor(minutes / 60)]}:${TWO[minutes % 60]}:${TWO[secs % 60]}`;
 }
 
 /** The 6-byte "timehex" of realtime events: [Y-2000, M, D, h, m, s]. */
 export function encodeTimeHex(s: WallClock): Buffer {
   const p = parseWallClock(s);
+  // Buffer.from would silently wrap Y-2000 into a byte (1999 -> 2255); the 4-byte clock range applies.
+  if (p.year < 2000 || p.year > 2099) {
+    throw new RangeError(`${s}: devices can only store years 2000-2099`);
+  }
   return Buffer.from([p.year - 2000, p.month, p.day, p.hour, p.minute, p.second]);
 }
 
@@ -119,7 +136,9 @@ export function decodeTimeHex(b: Buffer, offset = 0): WallClock {
     second: b[offset + 5]!,
   };
   if (!isValid(p)) {
-    throw new ZkProtocolError(`event time ${b.subarray(offset, offset + 6).toString("hex")} is not a valid date`);
+    throw new ZkProtocolError(
+      `event time ${b.subarray(offset, offset + 6).toString("hex")} is not a valid date`,
+    );
   }
   return formatWallClock(p);
 }

@@ -32,7 +32,8 @@ export function privilegeName(privilege: number): PrivilegeName {
 }
 
 function checkUid(uid: number): void {
-  if (!Number.isInteger(uid) || uid < 1 || uid > 0xffff) throw new RangeError(`uid must be 1..65535, got ${uid}`);
+  if (!Number.isInteger(uid) || uid < 1 || uid > 0xffff)
+    throw new RangeError(`uid must be 1..65535, got ${uid}`);
 }
 
 function checkU32(value: number, field: string): void {
