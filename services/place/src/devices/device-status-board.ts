@@ -1,0 +1,97 @@
+import { NotFoundError } from "@biometricflow/grpc-kit";
+import { DeviceState, DeviceStatus } from "@biometricflow/proto";
+import type { Logger } from "@biometricflow/telemetry";
+import type { Journal } from "../journal/journal.js";
+
+type Listener = (status: DeviceStatus) => void;
+
+/**
+ * The latest status of each device as its supervisor reported it: kept in memory for answers
+ * and WatchDevices, persisted so a restart still knows serials, counts and last-seen times.
+ * Persisting is coalesced into one transaction per event-loop turn, so thousands of devices
+ * reporting at once cost one fsync, not thousands.
+ */
+export class DeviceStatusBoard {
+  private readonly latest = new Map<string, DeviceStatus>();
+  private readonly listeners = new Set<Listener>();
+  private readonly dirty = new Set<string>();
+  private flushing: NodeJS.Immediate | undefined;
+
+  constructor(
+    deviceIds: readonly string[],
+    private readonly journal: Journal,
+    private readonly log: Logger,
+    now = new Date(),
+  ) {
+    const stored = new Map(journal.devices.statuses().map((s) => [s.deviceId, s.statusJson]));
+    for (const id of deviceIds) {
+      const json = stored.get(id);
+      const last = json
+        ? DeviceStatus.fromJSON(JSON.parse(json))
+        : DeviceStatus.fromPartial({ deviceId: id });
+      // What a supervisor said before this process started is history, not the present.
+      this.latest.set(id, {
+        ...last,
+        state: DeviceState.DEVICE_STATE_UNKNOWN,
+        stateSince: now,
+        detail: json ? "place restarted; waiting for its supervisor" : "no supervisor has reported yet",
+      });
+    }
+  }
+
+  /** The device's status, with the journal's cursor as records_ingested. */
+  get(deviceId: string): DeviceStatus {
+    const status = this.latest.get(deviceId);
+    if (!status) throw new NotFoundError(`device "${deviceId}" is not a device of this place`);
+    return { ...status, recordsIngested: this.journal.devices.cursor(deviceId).recordsIngested };
+  }
+
+  all(): DeviceStatus[] {
+    return [...this.latest.keys()].map((id) => this.get(id));
+  }
+
+  report(status: DeviceStatus): void {
+    if (!this.latest.has(status.deviceId)) {
+      throw new NotFoundError(`device "${status.deviceId}" is not a device of this place`);
+    }
+    this.latest.set(status.deviceId, status);
+    this.dirty.add(status.deviceId);
+    this.flushing ??= setImmediate(() => this.flush());
+    const current = this.get(status.deviceId);
+    for (const listener of this.listeners) listener(current);
+  }
+
+  /** Mark devices whose supervisor went away: nobody knows their state now. */
+  orphan(deviceIds: Iterable<string>, why: string, now = new Date()): void {
+    for (const id of deviceIds) {
+      const last = this.latest.get(id);
+      if (last)
+        this.report({ ...last, state: DeviceState.DEVICE_STATE_UNKNOWN, stateSince: now, detail: why });
+    }
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Write pending reports now (also on shutdown). */
+  flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    if (this.dirty.size === 0) return;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    try {
+      this.journal.transaction(() => {
+        for (const id of ids) {
+          const s = this.latest.get(id)!;
+          this.journal.devices.saveStatus(id, JSON.stringify(DeviceStatus.toJSON(s)), Date.now());
+        }
+      });
+    } catch (err) {
+      // Statuses are advisory and re-reported; losing one must not take ingest down with it.
+      this.log.warn({ err }, "could not persist device statuses");
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { FailedPreconditionError, type KitCallContext } from "@biometricflow/grpc-kit";
+import type { PlaceServiceImplementation } from "@biometricflow/proto";
+import type { PlaceDeps } from "./place-deps.js";
+import { pageSize } from "./requests.js";
+import { punchToProto } from "./to-proto.js";
+
+/**
+ * Replay then live tail, as one loop over the journal: read what follows the last offset sent;
+ * when there is nothing, sleep until ingest publishes a newer head. Replay and tail are the same
+ * read, so there is no seam where a punch could be skipped or sent twice. Each yield waits for
+ * the client (nice-grpc awaits 'drain'), so a slow subscriber falls behind in the journal, not in
+ * this process's memory.
+ */
+export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallContext>["watchPunches"] {
+  return async function* (req, ctx) {
+    const max = pageSize(req.maxBatch, "max_batch", 1000, 10_000);
+    let last = req.fromOffset;
+    if (last > d.feed.head) {
+      throw new FailedPreconditionError(
+        `from_offset ${last} is past this journal's head ${d.feed.head}: was the journal replaced?`,
+      );
+    }
+    ctx.abortOnTerminate();
+    while (true) {
+      const rows = d.journal.punches.after(last, max);
+      if (rows.length === 0) {
+        await d.feed.waitBeyond(last, ctx.signal);
+        continue;
+      }
+      last = rows[rows.length - 1]!.offset;
+      yield { punches: rows.map(punchToProto), headOffset: d.feed.head };
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { AuditTable } from "./audit-table.js";
+import { DeviceTable } from "./device-table.js";
+import { JournalError } from "./journal-error.js";
+import { migrate } from "./migrations.js";
+import { PunchTable } from "./punch-table.js";
+import { UserTable } from "./user-table.js";
+
+/**
+ * The place's durable journal: one SQLite file, one writer.
+ * - WAL: readers (WatchPunches replays) never block the ingest writer.
+ * - synchronous=FULL: a commit is on disk before IngestPunches answers. Supervisors advance their
+ *   high-water mark (and may clear the device log) on that answer, so an acknowledged batch must
+ *   survive a power cut, not only a process crash, which is all NORMAL guarantees in WAL mode.
+ *   The cost is one fsync per ingest batch.
+ * - locking_mode=EXCLUSIVE: a second process on the same file fails at open, instead of two
+ *   places numbering offsets and notifying subscribers independently.
+ */
+export class Journal {
+  readonly punches: PunchTable;
+  readonly devices: DeviceTable;
+  readonly users: UserTable;
+  readonly audit: AuditTable;
+
+  private constructor(
+    readonly db: Database.Database,
+    placeId: string,
+  ) {
+    this.punches = new PunchTable(db, placeId);
+    this.devices = new DeviceTable(db);
+    this.users = new UserTable(db);
+    this.audit = new AuditTable(db);
+  }
+
+  static open(path: string, placeId: string): Journal {
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: 2_000 });
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      db.exec("BEGIN IMMEDIATE; COMMIT"); // take the exclusive lock now, not at the first write
+      migrate(db);
+      return new Journal(db, placeId);
+    } catch (err) {
+      db?.close();
+      if (err instanceof JournalError) throw err;
+      const code = (err as { code?: string }).code;
+      const why =
+        code === "SQLITE_BUSY"
+          ? "it is in use by another process (one place process per journal)"
+          : (err as Error).message;
+      throw new JournalError(`cannot open journal ${path}: ${why}`, { cause: err });
+    }
+  }
+
+  /** Run fn in one IMMEDIATE transaction: all of it is stored, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

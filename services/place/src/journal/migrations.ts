@@ -1,0 +1,78 @@
+import type { Database } from "better-sqlite3";
+import { JournalError } from "./journal-error.js";
+
+/**
+ * The journal's schema, one entry per version (PRAGMA user_version). Append, never edit: a
+ * journal on disk at version n gets entries n.. applied, each in its own transaction.
+ */
+export const migrations: readonly string[] = [
+  `
+  -- offset: the journal position, 1, 2, 3... AUTOINCREMENT so an offset is never reused.
+  CREATE TABLE punches (
+    "offset"       INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedup_key      TEXT    NOT NULL UNIQUE,
+    place_id       TEXT    NOT NULL,
+    device_id      TEXT    NOT NULL,
+    device_serial  TEXT    NOT NULL,
+    user_id        TEXT    NOT NULL,
+    local_time     TEXT    NOT NULL,
+    punched_at_ms  INTEGER NOT NULL,
+    punch_state    INTEGER NOT NULL,
+    verify_method  INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    source         INTEGER NOT NULL,
+    traceparent    TEXT    NOT NULL DEFAULT '',
+    tracestate     TEXT    NOT NULL DEFAULT ''
+  );
+  CREATE INDEX punches_by_time ON punches (punched_at_ms);
+  CREATE INDEX punches_by_user ON punches (user_id, punched_at_ms);
+
+  -- password is write-only: kept for pushing to devices, never selected for an API answer.
+  CREATE TABLE users (
+    user_id       TEXT    PRIMARY KEY,
+    name          TEXT    NOT NULL,
+    privilege     INTEGER NOT NULL,
+    card          INTEGER NOT NULL,
+    disabled      INTEGER NOT NULL,
+    password      TEXT    NOT NULL DEFAULT '',
+    updated_at_ms INTEGER NOT NULL
+  );
+
+  -- cursor_*: how far the journal holds the device's log (written with the punches);
+  -- status_json: the supervisor's last DeviceStatus report.
+  CREATE TABLE device_state (
+    device_id              TEXT    PRIMARY KEY,
+    cursor_records         INTEGER NOT NULL DEFAULT 0,
+    cursor_last_local_time TEXT    NOT NULL DEFAULT '',
+    cursor_last_user_id    TEXT    NOT NULL DEFAULT '',
+    cursor_updated_at_ms   INTEGER,
+    status_json            TEXT,
+    status_updated_at_ms   INTEGER
+  );
+
+  CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms  INTEGER NOT NULL,
+    actor  TEXT    NOT NULL,
+    action TEXT    NOT NULL,
+    target TEXT    NOT NULL,
+    detail TEXT    NOT NULL DEFAULT '{}'
+  );
+  `,
+];
+
+export function migrate(db: Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new JournalError(
+      `journal schema is version ${current}, newer than this bf-place understands (${migrations.length}); ` +
+        `run a newer bf-place`,
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

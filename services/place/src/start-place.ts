@@ -1,0 +1,75 @@
+import { startGrpcServer } from "@biometricflow/grpc-kit";
+import { PlaceServiceDefinition, SupervisorLinkServiceDefinition } from "@biometricflow/proto";
+import type { Logger } from "@biometricflow/telemetry";
+import type { PlaceConfig } from "./config.js";
+import { DeviceStatusBoard } from "./devices/device-status-board.js";
+import { placeService } from "./grpc/place-service.js";
+import { supervisorLinkService } from "./grpc/supervisor-link-service.js";
+import { Journal } from "./journal/journal.js";
+import { createIngest, type Ingest } from "./punches/ingest.js";
+import { PunchFeed } from "./punches/punch-feed.js";
+import { CommandBus } from "./supervisors/command-bus.js";
+import { SupervisorHub } from "./supervisors/supervisor-hub.js";
+import { cachedZone } from "./time/zone-offsets.js";
+
+export interface RunningPlace {
+  /** "host:port" of the gRPC server. */
+  address: string;
+  port: number;
+  journal: Journal;
+  /** The one ingest path, for in-process sources (an ADMS receiver, later). */
+  ingest: Ingest;
+  /** NOT_SERVING, end streams, drain calls (up to graceMs), persist statuses, close the journal. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/** Open the journal and serve PlaceService + SupervisorLinkService; SERVING once it listens. */
+export async function startPlace(config: PlaceConfig, log: Logger): Promise<RunningPlace> {
+  const journal = Journal.open(config.journal.path, config.id);
+  try {
+    const deviceIds = new Set(config.devices.map((d) => d.id));
+    const feed = new PunchFeed(journal.punches.head());
+    const board = new DeviceStatusBoard([...deviceIds], journal, log);
+    const hub = new SupervisorHub({ config, journal, board, log, onDetach: (s) => commands.failSession(s) });
+    const commands = new CommandBus(hub, {
+      quickMs: config.commands.timeoutSeconds * 1000,
+      longMs: config.commands.longTimeoutSeconds * 1000,
+    });
+    let setServing = (_serving: boolean): void => undefined;
+    const ingest = createIngest({
+      journal,
+      feed,
+      deviceIds,
+      log,
+      zone: cachedZone(config.timezone),
+      onStorageHealth: (ok) => setServing(ok), // a journal that cannot write is not serving
+    });
+    const deps = { config, deviceIds, journal, feed, ingest, board, hub, commands, log };
+    const server = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      log,
+      register(s) {
+        s.add(PlaceServiceDefinition, placeService(deps));
+        s.add(SupervisorLinkServiceDefinition, supervisorLinkService(deps));
+      },
+    });
+    setServing = server.setServing;
+    setServing(true);
+    return {
+      address: server.address,
+      port: server.port,
+      journal,
+      ingest,
+      async shutdown(graceMs) {
+        commands.close();
+        await server.shutdown(graceMs);
+        board.flush();
+        journal.close();
+      },
+    };
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
+}

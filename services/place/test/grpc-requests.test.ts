@@ -1,0 +1,148 @@
+import { Status } from "nice-grpc";
+import { HealthDefinition } from "nice-grpc-server-health";
+import { ServerReflectionService } from "nice-grpc-server-reflection";
+import { ServerReflectionRequest } from "nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb";
+import { createChannel, createClient } from "nice-grpc";
+import {
+  PlaceServiceDefinition,
+  SupervisorLinkServiceDefinition,
+  type Privilege,
+} from "@biometricflow/proto";
+import { punches, startTestPlace, take, type TestPlace } from "./helpers.js";
+
+let t: TestPlace;
+beforeAll(async () => (t = await startTestPlace()));
+afterAll(() => t.close());
+
+const code = (c: Status) => expect.objectContaining({ code: c, details: expect.stringMatching(/\w/) });
+
+test("GetPlace: the site and the journal head", async () => {
+  expect(await t.api.getPlace({})).toMatchObject({
+    place: { id: "test-site", name: "Test site", timezone: "Europe/Berlin", rules: { shiftStart: "08:00" } },
+    headOffset: 0,
+  });
+});
+
+test("ListPunches pages by token through a UTC range with filters", async () => {
+  await t.link.ingestPunches({ deviceId: "d1", deviceSerial: "SER-1", punches: punches(25, { user: "7" }) });
+  await t.link.ingestPunches({ deviceId: "d2", deviceSerial: "SER-2", punches: punches(5, { user: "8" }) });
+  const seen: number[] = [];
+  let pageToken = "";
+  do {
+    const page = await t.api.listPunches({ pageSize: 10, pageToken, userId: "7" });
+    seen.push(...page.punches.map((p) => p.offset));
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  // Berlin is UTC+2 in May: 08:00-08:04 local is 06:00-06:04Z, and `to` is exclusive.
+  const range = await t.api.listPunches({
+    from: new Date("2024-05-06T06:00:00Z"),
+    to: new Date("2024-05-06T06:05:00Z"),
+    deviceId: "d2",
+  });
+  expect(range.punches.map((p) => [p.userId, p.punchedAt?.toISOString()])).toEqual(
+    [0, 1, 2, 3, 4].map((i) => ["8", `2024-05-06T06:0${i}:00.000Z`]),
+  );
+  expect(range.nextPageToken).toBe("");
+});
+
+test.each([
+  ["ListPunches, bad page token", () => t.api.listPunches({ pageToken: "bm9wZQ" })],
+  ["ListPunches, page too big", () => t.api.listPunches({ pageSize: 10_001 })],
+  ["ListPunches, from after to", () => t.api.listPunches({ from: new Date(2000), to: new Date(1000) })],
+  ["UpsertUser, no user", () => t.api.upsertUser({ actor: "admin" })],
+  ["UpsertUser, no actor", () => t.api.upsertUser({ user: { userId: "1" } })],
+  ["UpsertUser, id too long", () => t.api.upsertUser({ user: { userId: "1".repeat(25) }, actor: "a" })],
+  [
+    "UpsertUser, unknown privilege",
+    () => t.api.upsertUser({ user: { userId: "1", privilege: 9 as Privilege }, actor: "a" }),
+  ],
+  [
+    "ClearDeviceLog, wrong serial",
+    () => t.api.clearDeviceLog({ deviceId: "d1", confirmSerial: "SER-2", actor: "a" }),
+  ],
+  ["ClearDeviceLog, no serial", () => t.api.clearDeviceLog({ deviceId: "d1", actor: "a" })],
+  [
+    "IngestPunches, bad local_time",
+    () =>
+      t.link.ingestPunches({
+        deviceId: "d1",
+        deviceSerial: "S",
+        punches: [{ ...punches(1)[0]!, localTime: "yesterday" }],
+      }),
+  ],
+  ["IngestPunches, no serial", () => t.link.ingestPunches({ deviceId: "d1", punches: punches(1) })],
+  ["Attach, no supervisor id", () => take(t.link.attach({}), 1)],
+  ["ReportDeviceStatus, no status", () => t.link.reportDeviceStatus({})],
+  ["RecordAudit, no action", () => t.link.recordAudit({ actor: "supervisor:s1" })],
+])("%s -> INVALID_ARGUMENT with a message", async (_name, call) => {
+  await expect(call()).rejects.toEqual(code(Status.INVALID_ARGUMENT));
+});
+
+test.each([
+  ["DeleteUser, unknown user", () => t.api.deleteUser({ userId: "nobody", actor: "a" })],
+  ["SyncDeviceTime, unknown device", () => t.api.syncDeviceTime({ deviceId: "d9", actor: "a" })],
+  ["TriggerPull, unknown device", () => t.api.triggerPull({ deviceId: "d9" })],
+  [
+    "ClearDeviceLog, unknown device",
+    () => t.api.clearDeviceLog({ deviceId: "d9", confirmSerial: "x", actor: "a" }),
+  ],
+  [
+    "IngestPunches, unknown device",
+    () => t.link.ingestPunches({ deviceId: "d9", deviceSerial: "S", punches: punches(1) }),
+  ],
+  ["ReportDeviceStatus, unknown device", () => t.link.reportDeviceStatus({ status: { deviceId: "d9" } })],
+  ["CompleteCommand, unknown command", () => t.link.completeCommand({ commandId: "c-1", ok: true })],
+])("%s -> NOT_FOUND with a message", async (_name, call) => {
+  await expect(call()).rejects.toEqual(code(Status.NOT_FOUND));
+});
+
+test("a refused ingest stores nothing", async () => {
+  const { headOffset } = await t.api.getPlace({});
+  const batch = punches(3, { user: "x" });
+  batch[2] = { ...batch[2]!, punchState: 300 };
+  await expect(
+    t.link.ingestPunches({ deviceId: "d1", deviceSerial: "SER-1", punches: batch }),
+  ).rejects.toEqual(
+    expect.objectContaining({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("punches[2].punch_state"),
+    }),
+  );
+  expect((await t.api.getPlace({})).headOffset).toBe(headOffset);
+});
+
+test("device commands with no supervisor attached fail fast with UNAVAILABLE", async () => {
+  await expect(t.api.triggerPull({ deviceId: "d1" })).rejects.toEqual(code(Status.UNAVAILABLE));
+  await expect(t.api.syncDeviceTime({ deviceId: "d1", actor: "a" })).rejects.toEqual(
+    code(Status.UNAVAILABLE),
+  );
+});
+
+test("health says SERVING for the server and each service", async () => {
+  const channel = createChannel(t.place.address);
+  const health = createClient(HealthDefinition, channel);
+  for (const service of ["", PlaceServiceDefinition.fullName, SupervisorLinkServiceDefinition.fullName]) {
+    expect((await health.check({ service })).status).toBe(1);
+  }
+  channel.close();
+});
+
+test("reflection lists both services", async () => {
+  const channel = createChannel(t.place.address);
+  const reflection = createClient(ServerReflectionService, channel);
+  async function* ask() {
+    yield new ServerReflectionRequest().setListServices("*");
+  }
+  const names = [];
+  for await (const a of reflection.serverReflectionInfo(ask())) {
+    names.push(
+      ...(a
+        .getListServicesResponse()
+        ?.getServiceList()
+        .map((s) => s.getName()) ?? []),
+    );
+  }
+  expect(names.sort()).toEqual([PlaceServiceDefinition.fullName, SupervisorLinkServiceDefinition.fullName]);
+  channel.close();
+});

@@ -1,0 +1,75 @@
+import { join } from "node:path";
+import { Journal } from "../src/journal/journal.js";
+import { createIngest, type Ingest } from "../src/punches/ingest.js";
+import { PunchFeed } from "../src/punches/punch-feed.js";
+import { cachedZone } from "../src/time/zone-offsets.js";
+import { punches, quietLog, tempDir } from "./helpers.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let journal: Journal;
+let feed: PunchFeed;
+let ingest: Ingest;
+beforeEach(() => {
+  tmp = tempDir();
+  journal = Journal.open(join(tmp.dir, "j.db"), "site");
+  feed = new PunchFeed(0);
+  ingest = createIngest({
+    journal,
+    feed,
+    zone: cachedZone("Europe/Berlin"),
+    deviceIds: new Set(["d1"]),
+    log: quietLog,
+  });
+});
+afterEach(() => {
+  journal.close();
+  tmp.remove();
+});
+
+const cursor = (n: number) => ({ recordsIngested: n, lastLocalTime: "", lastUserId: "" });
+
+test("stores new punches, counts duplicates (within and across calls), advances cursor and head", () => {
+  const batch = punches(3);
+  expect(ingest("d1", "SER-1", [...batch, batch[0]!], cursor(3))).toEqual({
+    stored: 3,
+    duplicates: 1,
+    headOffset: 3,
+  });
+  expect(ingest("d1", "SER-1", punches(4), cursor(4))).toEqual({ stored: 1, duplicates: 3, headOffset: 4 });
+  expect(feed.head).toBe(4);
+  expect(journal.devices.cursor("d1").recordsIngested).toBe(4);
+});
+
+test("the UTC instant comes from the place's zone; the wall-clock time is kept as the device said", () => {
+  ingest("d1", "SER-1", punches(1, { start: "2024-07-01 08:00:00" }));
+  const [row] = journal.punches.after(0, 1);
+  expect(row).toMatchObject({ localTime: "2024-07-01T08:00:00", deviceSerial: "SER-1", placeId: "site" });
+  expect(new Date(row!.punchedAtMs).toISOString()).toBe("2024-07-01T06:00:00.000Z");
+});
+
+test("one bad punch rejects the whole call: nothing stored, cursor and head unchanged", () => {
+  ingest("d1", "SER-1", punches(1), cursor(1));
+  const batch = punches(5, { start: "2024-06-01T08:00:00" });
+  batch[3] = { ...batch[3]!, localTime: "2024-06-31T08:00:00" };
+  expect(() => ingest("d1", "SER-1", batch, cursor(6))).toThrow(/punches\[3\]\.local_time/);
+  expect(journal.punches.head()).toBe(1);
+  expect(feed.head).toBe(1);
+  expect(journal.devices.cursor("d1").recordsIngested).toBe(1);
+});
+
+test("unknown device -> NotFoundError; missing serial -> InvalidArgumentError", () => {
+  expect(() => ingest("d9", "SER-9", punches(1))).toThrow(expect.objectContaining({ name: "NotFoundError" }));
+  expect(() => ingest("d1", "", punches(1))).toThrow(
+    expect.objectContaining({ name: "InvalidArgumentError" }),
+  );
+});
+
+test("a cursor-only call (no punches) stores the cursor", () => {
+  expect(ingest("d1", "SER-1", [], cursor(0))).toEqual({ stored: 0, duplicates: 0, headOffset: 0 });
+  expect(journal.devices.cursor("d1")).toEqual(cursor(0));
+});
+
+test("the same punch from another device serial is a different punch", () => {
+  ingest("d1", "SER-1", punches(1));
+  expect(ingest("d1", "SER-OTHER", punches(1)).stored).toBe(1);
+});
