@@ -15,6 +15,12 @@ import {
 } from "../protocol/index.js";
 import type { ZkConnection } from "./connection.js";
 
+/**
+ * The largest buffer a device may announce: 13 million 40-byte punches. No terminal holds that
+ * much; a larger descriptor is corrupt and must not become a gigabyte allocation.
+ */
+export const MAX_BULK_BYTES = 512 * 1024 * 1024;
+
 export type ProgressListener = (receivedBytes: number, totalBytes: number) => void;
 
 /**
@@ -39,7 +45,7 @@ export class BulkRead {
   /** Returns the record bytes (the buffer without its u32 length prefix). */
   async run(conn: ZkConnection): Promise<Buffer> {
     const size = await this.prepare(conn);
-    if (size === undefined) return unwrapRecords(this.buffer);
+    if (size === undefined) return this.records(conn);
     this.resize(size);
     while (this.received < size) {
       const length = Math.min(conn.readChunk, size - this.received);
@@ -48,7 +54,18 @@ export class BulkRead {
       this.opts.onProgress?.(this.received, size);
     }
     await conn.exchange(Command.FREE_DATA).catch(() => undefined); // the data is already safe here
-    return unwrapRecords(this.buffer);
+    return this.records(conn);
+  }
+
+  private records(conn: ZkConnection): Buffer {
+    try {
+      return unwrapRecords(this.buffer);
+    } catch (err) {
+      throw new ZkProtocolError((err as Error).message, {
+        device: conn.device,
+        command: commandName(this.command),
+      });
+    }
   }
 
   /** Wrap a failure with how far the read got. */
@@ -72,6 +89,15 @@ export class BulkRead {
       }
       if (p.command === Reply.ACK_OK) {
         size = decodeBufferDescriptor(p.data);
+        if (size > MAX_BULK_BYTES) {
+          throw new ZkProtocolError(
+            `the device announced ${size} bytes; no terminal holds more than ${MAX_BULK_BYTES}`,
+            {
+              device: conn.device,
+              command: "CMD_PREPARE_BUFFER",
+            },
+          );
+        }
         return true;
       }
       throw this.replyError(conn, p, Command.PREPARE_BUFFER);
@@ -158,6 +184,7 @@ export class BulkRead {
   }
 
   private replyError(conn: ZkConnection, p: ZkPacket, command: number): ZkError {
+    if (p.command === Reply.ACK_UNAUTH) return conn.sessionLost(command); // resumable on a new session
     return new ZkDeviceError(`the device answered ${commandName(p.command)}`, p.command, {
       device: conn.device,
       command: commandName(command),

@@ -119,12 +119,7 @@ export class ZkConnection {
     });
     const r = reply!;
     if (!SUCCESS_REPLIES.has(r.command) && !opts.accept?.includes(r.command)) {
-      if (r.command === Reply.ACK_UNAUTH) {
-        throw new ZkAuthError("the device says this session is not authenticated", {
-          device: this.device,
-          command: commandName(command),
-        });
-      }
+      if (r.command === Reply.ACK_UNAUTH) throw this.sessionLost(command);
       throw new ZkDeviceError(`the device answered ${commandName(r.command)}`, r.command, {
         device: this.device,
         command: commandName(command),
@@ -195,9 +190,10 @@ export class ZkConnection {
     try {
       done = pending.collect(p);
     } catch (err) {
-      // Collectors decode device bytes: whatever they reject untyped is the device's protocol error.
+      // Collectors decode device bytes: whatever they reject is the device's protocol error, said
+      // for this device and command (codec errors know neither).
       this.settle(
-        err instanceof ZkError
+        err instanceof ZkError && err.device !== undefined
           ? err
           : new ZkProtocolError((err as Error).message, {
               device: this.device,
@@ -219,7 +215,23 @@ export class ZkConnection {
     }
   }
 
+  /**
+   * ACK_UNAUTH after the handshake: the device no longer knows this session (it restarted, or
+   * evicted it). Over UDP nothing else would tell us, so end the connection as a dropped link:
+   * callers reconnect, and a comm-key problem is not reported where there is none.
+   */
+  sessionLost(command: number): ZkNetworkError {
+    const error = new ZkNetworkError("the device no longer knows this session (did it restart?): reconnect", {
+      device: this.device,
+      command: commandName(command),
+    });
+    this.onTransportClose(error);
+    this.transport.close();
+    return error;
+  }
+
   private onTransportClose(error?: ZkError): void {
+    if (this.closed) return; // already ended with an error (session lost): reported once
     this.closed = error ?? false;
     const pending = this.pending;
     if (pending) {

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import {
   Command,
+  commandName,
   decodeAttendanceRecords,
   decodeAttLogEvent,
   decodeFreeSizes,
@@ -15,6 +16,7 @@ import {
   Fct,
   ZkError,
   ZkNetworkError,
+  ZkProtocolError,
   type AttendanceRecord,
   type AttLogEvent,
   type FreeSizes,
@@ -126,9 +128,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   getTime(): Promise<WallClock> {
-    return this.serial(async () =>
-      decodeZkTime((await this.c().exchange(Command.GET_TIME)).data.readUInt32LE(0)),
-    );
+    return this.serial(() => this.time());
   }
 
   setTime(time: WallClock): Promise<void> {
@@ -150,7 +150,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       const conn = this.c();
       const firmware = (await conn.exchange(Command.GET_VERSION)).data;
       const sizes = await this.sizes();
-      const time = decodeZkTime((await conn.exchange(Command.GET_TIME)).data.readUInt32LE(0));
+      const time = await this.time();
       return {
         serialNumber: (await this.option("~SerialNumber")) ?? "",
         firmware: firmware.toString("latin1").replace(/\0.*$/s, ""),
@@ -197,7 +197,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       const records = await this.withDeviceLocked(options.lockDevice !== false, () =>
         this.bulkRead(Command.ATTLOG_RRQ, 0, options.onProgress),
       );
-      const decoded = decodeAttendanceRecords(records, count);
+      const decoded = this.decode(Command.ATTLOG_RRQ, () => decodeAttendanceRecords(records, count));
       if (records.length / decoded.length === 8) await this.fillUserIds(decoded);
       return decoded;
     });
@@ -290,7 +290,26 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   private async sizes(): Promise<FreeSizes> {
-    return decodeFreeSizes((await this.c().exchange(Command.GET_FREE_SIZES)).data);
+    const reply = await this.c().exchange(Command.GET_FREE_SIZES);
+    return this.decode(Command.GET_FREE_SIZES, () => decodeFreeSizes(reply.data));
+  }
+
+  private async time(): Promise<WallClock> {
+    const reply = await this.c().exchange(Command.GET_TIME);
+    return this.decode(Command.GET_TIME, () => decodeZkTime(reply.data.readUInt32LE(0)));
+  }
+
+  /** Decode what the device answered to `command`: bytes it got wrong are its protocol error. */
+  private decode<T>(command: number, decode: () => T): T {
+    try {
+      return decode();
+    } catch (err) {
+      throw new ZkProtocolError(`malformed reply: ${(err as Error).message}`, {
+        device: this.device,
+        command: commandName(command),
+        cause: err,
+      });
+    }
   }
 
   private async option(key: string): Promise<string | undefined> {
@@ -306,7 +325,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const count = (await this.sizes()).users;
     if (count === 0) return [];
     const records = await this.bulkRead(Command.USERTEMP_RRQ, Fct.USER);
-    const users = decodeUsers(records, count, this.o.encoding);
+    const users = this.decode(Command.USERTEMP_RRQ, () => decodeUsers(records, count, this.o.encoding));
     if (users.length > 0) this.userRecordSize = detectUserRecordSize(records.length, users.length);
     return users;
   }
@@ -360,7 +379,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
 
   private async enableAfterLock(): Promise<void> {
     try {
-      if (!this.conn?.isOpen) await this.reopen();
+      if (this.conn?.isOpen) {
+        try {
+          await this.conn.exchange(Command.ENABLE_DEVICE);
+          return;
+        } catch (err) {
+          // A session that stalled or broke mid-read cannot carry the enable: use a fresh one.
+          if (!(err instanceof ZkError) || (err.kind !== "timeout" && err.kind !== "network")) throw err;
+        }
+      }
+      await this.reopen();
       await this.c().exchange(Command.ENABLE_DEVICE);
     } catch (err) {
       // The records already read are kept; the caller learns the device may still be disabled.
