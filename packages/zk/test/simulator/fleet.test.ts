@@ -68,10 +68,30 @@ test("devices listen on consecutive ports P..P+N-1 and punch live", async () => 
   ).rejects.toThrow(/ECONNREFUSED/);
 });
 
+function listen(server: net.Server, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+}
+
+/** A listening server on port P whose neighbour P-1 is free, so only device 1 can collide. */
+async function blockerWithFreeNeighbour(): Promise<{ blocker: net.Server; port: number }> {
+  for (;;) {
+    const blocker = net.createServer();
+    await listen(blocker, 0);
+    const port = (blocker.address() as net.AddressInfo).port;
+    const probe = net.createServer();
+    if (await listen(probe, port - 1)) {
+      await new Promise((resolve) => probe.close(resolve));
+      return { blocker, port };
+    }
+    blocker.close();
+  }
+}
+
 test("a port already in use fails the fleet with a message naming the port, leaving nothing open", async () => {
-  const blocker = net.createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-  const port = (blocker.address() as net.AddressInfo).port;
+  const { blocker, port } = await blockerWithFreeNeighbour();
   try {
     await expect(startFleet({ count: 2, basePort: port - 1, users: 1, records: 0 })).rejects.toThrow(
       `device 1 could not listen on 127.0.0.1:${port}`,
