@@ -1,0 +1,67 @@
+import { hostname } from "node:os";
+import { loadConfig } from "@biometricflow/config";
+import { z } from "zod";
+
+const positive = (fallback: number) => z.number().int().positive().default(fallback);
+
+const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port, e.g. place-lagos:50051");
+
+export const supervisorConfigSchema = z
+  .object({
+    /** This supervisor's name at its places. */
+    id: z.string().min(1).default(hostname()),
+    /** gRPC addresses of the places whose devices this supervisor runs. */
+    places: z.preprocess(
+      (v) =>
+        typeof v === "string"
+          ? v
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : v,
+      z.array(address).min(1, "list at least one place address (host:port)"),
+    ),
+    device: z
+      .object({
+        timeoutMs: positive(5_000),
+        probeIntervalSeconds: positive(30),
+        probeTimeoutMs: positive(3_000),
+        pullIntervalSeconds: positive(300),
+        lockDuringRead: z.boolean().default(true),
+        startSpreadSeconds: z.number().min(0).default(10),
+        maxQueuedCommands: positive(100),
+      })
+      .strict()
+      .prefault({}),
+    backoff: z
+      .object({
+        initialMs: positive(1_000),
+        maxMs: positive(300_000),
+        jitter: z.number().min(0).max(1).default(0.25),
+        failedRetrySeconds: positive(900),
+      })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({ batchSize: positive(5_000), deadlineMs: positive(60_000) })
+      .strict()
+      .prefault({}),
+    /** Devices syncing at once, process-wide: each holds its whole log from the read until the place acknowledged it. */
+    syncConcurrency: positive(16),
+    rpcDeadlineMs: positive(10_000),
+    statusCoalesceMs: positive(500),
+    shutdownDeadlineMs: positive(20_000),
+  })
+  .strict();
+
+export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
+
+/** Environment (SUPERVISOR_*) over the optional file (--config FILE) over defaults. */
+export function loadSupervisorConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): SupervisorConfig {
+  const at = argv.indexOf("--config");
+  const file = at >= 0 ? argv[at + 1] : undefined;
+  return loadConfig(supervisorConfigSchema, { file, envPrefix: "SUPERVISOR_", env });
+}
