@@ -21,7 +21,8 @@ function isTree(v: unknown): v is Tree {
 
 function merge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isTree(v) && isTree(out[k]) ? merge(out[k] as Tree, v) : v;
+  for (const [k, v] of Object.entries(over))
+    out[k] = isTree(v) && isTree(out[k]) ? merge(out[k] as Tree, v) : v;
   return out;
 }
 
@@ -58,15 +59,20 @@ function readFile(file: string): Tree {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(
+      `cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
+    throw new ConfigError(
+      `config file ${file} is not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
-  if (parsed != null && !isTree(parsed)) throw new ConfigError(`config file ${file} must hold an object at the top`);
+  if (parsed != null && !isTree(parsed))
+    throw new ConfigError(`config file ${file} must hold an object at the top`);
   return (parsed as Tree) ?? {};
 }
 

@@ -23,7 +23,9 @@ function udpFree(port: number, host: string): Promise<boolean> {
  */
 export async function freePortRange(count: number, host = "127.0.0.1"): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (40_000 - count));
+    // Bases in 20000..39999-count: below most of the kernel's ephemeral range (32768-60999 on
+    // Linux), whose TIME_WAIT sockets refuse a listen on 127.0.0.1 after a big fleet has run.
+    const base = 20_000 + Math.floor(Math.random() * Math.max(1, 20_000 - count));
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = (await tcpFree(p, host)) && (await udpFree(p, host));
     if (ok) return base;

@@ -11,7 +11,14 @@ const root = path.resolve(__dirname, "../../..");
 const bin = (p: string) => path.join(root, p);
 
 /** Real IANA zones, one per simulated site: device clocks run in their site's zone. */
-const ZONES = ["Africa/Lagos", "Europe/Berlin", "America/Sao_Paulo", "Asia/Kolkata", "Europe/Lisbon", "Asia/Jakarta"];
+const ZONES = [
+  "Africa/Lagos",
+  "Europe/Berlin",
+  "America/Sao_Paulo",
+  "Asia/Kolkata",
+  "Europe/Lisbon",
+  "Asia/Jakarta",
+];
 
 export interface LocalStackOptions {
   places: number;
@@ -57,7 +64,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
   try {
-    const clickhouse = o.withoutAggregator ? undefined : await startLocalClickHouse({ dataDir: path.join(dataDir, "clickhouse") });
+    const clickhouse = o.withoutAggregator
+      ? undefined
+      : await startLocalClickHouse({ dataDir: path.join(dataDir, "clickhouse") });
     if (clickhouse) started.push(clickhouse);
     const places: StackPlace[] = [];
     for (let p = 0; p < o.places; p++) places.push(await startPlace(o, p, dataDir, started));
@@ -96,7 +105,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         clickhouse: clickhouse?.url,
         places: places.map((pl) => ({ id: pl.id, grpc: pl.grpc, timezone: pl.timezone })),
         aggregator: aggregator?.address,
-        devices: places.flatMap((pl) => pl.devices.map((d) => ({ place: pl.id, id: d.id, serial: d.serial, host: d.host, port: d.port }))),
+        devices: places.flatMap((pl) =>
+          pl.devices.map((d) => ({ place: pl.id, id: d.id, serial: d.serial, host: d.host, port: d.port })),
+        ),
         dataDir,
       }),
       stop: stopAll,
@@ -107,7 +118,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   }
 }
 
-async function startPlace(o: LocalStackOptions, p: number, dataDir: string, started: { stop(): Promise<void> }[]): Promise<StackPlace> {
+async function startPlace(
+  o: LocalStackOptions,
+  p: number,
+  dataDir: string,
+  started: { stop(): Promise<void> }[],
+): Promise<StackPlace> {
   const id = `site-${p + 1}`;
   const timezone = ZONES[p % ZONES.length]!;
   const seed = o.seed + p;
@@ -115,7 +131,22 @@ async function startPlace(o: LocalStackOptions, p: number, dataDir: string, star
   const simulator = new ServiceProcess({
     name: `zk-sim ${id}`,
     script: bin("packages/zk/bin/zk-sim.js"),
-    args: ["--port", String(basePort), "--devices", String(o.devicesPerPlace), "--users", String(o.users), "--records", String(o.records), "--seed", String(seed), "--live-rate", String(o.liveRate), "--state-dir", path.join(dataDir, "devices", id)],
+    args: [
+      "--port",
+      String(basePort),
+      "--devices",
+      String(o.devicesPerPlace),
+      "--users",
+      String(o.users),
+      "--records",
+      String(o.records),
+      "--seed",
+      String(seed),
+      "--live-rate",
+      String(o.liveRate),
+      "--state-dir",
+      path.join(dataDir, "devices", id),
+    ],
     // The simulated clocks show the site's local time, as real devices on site do.
     env: { TZ: timezone },
     logFile: path.join(dataDir, "logs", `zk-sim-${id}.log`),
@@ -135,7 +166,13 @@ async function startPlace(o: LocalStackOptions, p: number, dataDir: string, star
       id,
       name: `Simulated site ${p + 1}`,
       timezone,
-      devices: devices.map((d) => ({ id: d.id, serial: d.serial, host: d.host, port: d.port, pullIntervalSeconds: 30 })),
+      devices: devices.map((d) => ({
+        id: d.id,
+        serial: d.serial,
+        host: d.host,
+        port: d.port,
+        pullIntervalSeconds: 30,
+      })),
       grpc: { host: "127.0.0.1", port: 0 },
       journal: { path: `${id}.db` },
     }),

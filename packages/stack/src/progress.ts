@@ -14,7 +14,10 @@ async function clickhouseCount(url: string): Promise<number | undefined> {
 
 /** Every few seconds: punches in each place's journal and in ClickHouse. Returns a stop function. */
 export function watchProgress(stack: LocalStack, print: (line: string) => void, everyMs = 3_000): () => void {
-  const clients = stack.places.map((p) => ({ id: p.id, client: createClient(PlaceServiceDefinition, createChannel(p.grpc)) }));
+  const clients = stack.places.map((p) => ({
+    id: p.id,
+    client: createClient(PlaceServiceDefinition, createChannel(p.grpc)),
+  }));
   let last = "";
   const tick = async () => {
     const heads = await Promise.all(

@@ -47,7 +47,9 @@ export class ServiceProcess {
     const timeoutMs = this.o.readyTimeoutMs ?? 60_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`${this.o.name} printed no READY line within ${timeoutMs} ms; see ${this.o.logFile}`));
+        reject(
+          new Error(`${this.o.name} printed no READY line within ${timeoutMs} ms; see ${this.o.logFile}`),
+        );
         child.kill("SIGKILL");
       }, timeoutMs);
       const lines = createInterface({ input: child.stdout! });

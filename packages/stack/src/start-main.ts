@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     usage((err as Error).message);
   }
   const parsed = schema.safeParse(values);
-  if (!parsed.success) usage(`--${String(parsed.error.issues[0]!.path[0])}: ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success)
+    usage(`--${String(parsed.error.issues[0]!.path[0])}: ${parsed.error.issues[0]!.message}`);
   const o = parsed.data;
 
   process.stderr.write("starting ClickHouse, simulated devices, places, supervisor and aggregator...\n");

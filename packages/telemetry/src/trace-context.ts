@@ -27,5 +27,3 @@ export function contextFromCarrier(carrier: Partial<TraceCarrier> | undefined): 
 export function traceIdOf(carrier: Partial<TraceCarrier> | undefined): string {
   return trace.getSpanContext(contextFromCarrier(carrier))?.traceId ?? "";
 }
-
-
