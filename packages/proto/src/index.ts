@@ -4,8 +4,9 @@ import { join } from "node:path";
 export * from "./gen/biometricflow/v1/punch.js";
 export * from "./gen/biometricflow/v1/place.js";
 export * from "./gen/biometricflow/v1/supervisor_link.js";
+export * from "./gen/biometricflow/v1/analytics.js";
 export { Timestamp } from "./gen/google/protobuf/timestamp.js";
-// Both service files declare this helper type; one export settles which.
+// Every service file declares this helper type; one export settles which.
 export type { ServerStreamingMethodResult } from "./gen/biometricflow/v1/place.js";
 
 /** FileDescriptorSet of every contract (built by `npm run generate`), for gRPC server reflection. */

@@ -1,0 +1,89 @@
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
+import { lit, type Sql } from "./sql-literal.js";
+
+export type TableName =
+  "punches" | "users" | "places" | "device_states" | "ingest_offsets" | "schema_migrations";
+
+export interface ClickHouseDbOptions {
+  /** HTTP interface, e.g. http://127.0.0.1:8123 */
+  url: string;
+  /** Default "biometricflow"; tests sharing one server (CLICKHOUSE_URL) use their own. */
+  database?: string;
+  /** A request that takes longer fails (and ingest retries it). Default 60 s. */
+  requestTimeoutMs?: number;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * The only door to ClickHouse: statements are `Sql` values (see sql-literal.ts), inserts send rows
+ * as JSONEachRow bodies (data, never SQL text). 64-bit integers come back as strings in JSON.
+ */
+export class ClickHouseDb {
+  readonly url: string;
+  readonly database: string;
+  private readonly client: ClickHouseClient;
+
+  constructor(o: ClickHouseDbOptions) {
+    this.url = o.url;
+    this.database = o.database ?? "biometricflow";
+    lit.database(this.database); // validates the name once, here
+    this.client = createClient({
+      url: o.url,
+      username: o.username ?? "default",
+      password: o.password ?? "",
+      request_timeout: o.requestTimeoutMs ?? 60_000,
+      // Failures are ours to report (ingest retries them); the client would log each at ERROR.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+  }
+
+  /** `database.table`, for use inside sql`...`. */
+  table(name: TableName): Sql {
+    return lit.table(this.database, name);
+  }
+
+  async rows<T>(query: Sql, signal?: AbortSignal): Promise<T[]> {
+    const result = await this.client.query({
+      query: query.text,
+      format: "JSONEachRow",
+      abort_signal: signal,
+    });
+    return result.json<T>();
+  }
+
+  /** Rows in the batches the server sends them, without holding the whole result. */
+  async *stream<T>(query: Sql, signal?: AbortSignal): AsyncGenerator<T[]> {
+    const result = await this.client.query({
+      query: query.text,
+      format: "JSONEachRow",
+      abort_signal: signal,
+    });
+    try {
+      for await (const batch of result.stream<T>()) yield batch.map((row) => row.json<T>());
+    } finally {
+      result.close();
+    }
+  }
+
+  async command(statement: Sql): Promise<void> {
+    await this.client.command({ query: statement.text });
+  }
+
+  async insert(table: TableName, rows: readonly object[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table: this.table(table).text,
+      values: rows as object[],
+      format: "JSONEachRow",
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.client.ping()).success;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

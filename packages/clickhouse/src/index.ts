@@ -1,0 +1,12 @@
+export { Sql, SqlLiteralError, sql, joinSql, lit, type IntType } from "./sql-literal.js";
+export { ClickHouseDb, type ClickHouseDbOptions, type TableName } from "./clickhouse-db.js";
+export {
+  startLocalClickHouse,
+  type LocalClickHouse,
+  type LocalClickHouseOptions,
+} from "./launcher/local-clickhouse.js";
+export { ClickHouseNotInstalledError } from "./launcher/find-server.js";
+export { openClickHouse, type OpenClickHouse, type OpenClickHouseOptions } from "./open-clickhouse.js";
+export { migrate, MigrationError, type MigrationResult } from "./migrations/migrate.js";
+export { migrations, type Migration } from "./migrations/schema.js";
+export { openTestClickHouse } from "./testing.js";

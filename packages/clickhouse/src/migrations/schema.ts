@@ -1,0 +1,129 @@
+import type { ClickHouseDb } from "../clickhouse-db.js";
+import { sql, type Sql } from "../sql-literal.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** Each statement is idempotent (IF NOT EXISTS), so a migration cut short can simply run again. */
+  statements(db: ClickHouseDb): Sql[];
+}
+
+/*
+ * The schema, append-only: never edit a released migration, add the next version.
+ * Kept to what ClickHouse 18.16 and current releases share: no DateTime64, TTL, LowCardinality.
+ * Every DateTime names 'UTC' so nothing depends on the server's time zone.
+ */
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: "punches",
+    statements: (db) => [
+      // One row per distinct punch in the FINAL view. The sorting key is the dedup identity:
+      // ReplacingMergeTree keeps one row per (place_id, dedup_key). The extra key columns are
+      // functions of dedup_key (the place hashes device serial, user, wall-clock time and state
+      // into it), so they cannot split one punch into two rows; they give time/person locality.
+      // local_time is the device wall clock as a DateTime pinned to 'UTC' (no conversion ever):
+      // days, hours and weekdays come from plain toDate/toHour, it compares and sorts as a number,
+      // takes 4 bytes, and stays readable; punched_at is the real instant.
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("punches")} (
+        place_id String,
+        dedup_key String,
+        device_id String,
+        device_sn String,
+        user_id String,
+        punched_at DateTime('UTC'),
+        local_time DateTime('UTC'),
+        punch_state UInt32,
+        verify_method UInt32,
+        source UInt8,
+        received_at DateTime('UTC'),
+        source_offset UInt64,
+        trace_id String,
+        ingested_at DateTime('UTC') DEFAULT now()
+      ) ENGINE = ReplacingMergeTree(source_offset)
+      PARTITION BY toYYYYMM(local_time)
+      ORDER BY (place_id, toDate(local_time), user_id, dedup_key)`,
+    ],
+  },
+  {
+    version: 2,
+    name: "ingest_offsets",
+    // Per place, the newest journal offset whose punches are stored; written after the insert.
+    statements: (db) => [
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("ingest_offsets")} (
+        place_id String,
+        committed_offset UInt64,
+        head_offset UInt64,
+        committed_at DateTime('UTC') DEFAULT now()
+      ) ENGINE = ReplacingMergeTree(committed_offset)
+      ORDER BY place_id`,
+    ],
+  },
+  {
+    version: 3,
+    name: "places",
+    // Each place's rules as GetPlace last reported them (version = when we read them, ms).
+    statements: (db) => [
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("places")} (
+        place_id String,
+        name String,
+        timezone String,
+        address String,
+        shift_start String,
+        shift_end String,
+        grace_minutes UInt32,
+        min_hours_present Float64,
+        weekend_days Array(UInt8),
+        holidays Array(String),
+        break_minutes UInt32,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY place_id`,
+    ],
+  },
+  {
+    version: 4,
+    name: "users",
+    // People per place, keyed by the badge/PIN user_id (never by name).
+    statements: (db) => [
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("users")} (
+        place_id String,
+        user_id String,
+        name String,
+        privilege UInt8,
+        card UInt32,
+        disabled UInt8,
+        deleted UInt8,
+        updated_at DateTime('UTC'),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (place_id, user_id)`,
+    ],
+  },
+  {
+    version: 5,
+    name: "device_states",
+    // One row per state a device entered (the place's WatchDevices); repeats of the same state
+    // collapse, and the newest observation's details win.
+    statements: (db) => [
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("device_states")} (
+        place_id String,
+        device_id String,
+        state UInt8,
+        since DateTime('UTC'),
+        since_ms UInt64,
+        detail String,
+        serial_number String,
+        firmware String,
+        records_on_device UInt32,
+        records_capacity UInt32,
+        users_on_device UInt32,
+        clock_drift_seconds Int64,
+        consecutive_failures UInt32,
+        observed_ms UInt64
+      ) ENGINE = ReplacingMergeTree(observed_ms)
+      PARTITION BY toYYYYMM(since)
+      ORDER BY (place_id, device_id, since_ms, state)`,
+    ],
+  },
+];

@@ -1,0 +1,2 @@
+export { startAggregator, type RunningAggregator } from "./start-aggregator.js";
+export { aggregatorConfigSchema, loadAggregatorCommand, type AggregatorConfig } from "./config.js";

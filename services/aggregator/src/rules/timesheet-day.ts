@@ -1,0 +1,98 @@
+import { AttendanceStatus, DayType } from "@biometricflow/proto";
+import { formatWall } from "./calendar.js";
+import { dayTypeOf, shiftBounds, shiftMinutes, type WorkRules } from "./work-rules.js";
+
+/**
+ * Two punches closer than this are one action (a double tap), so a day whose punches all fall
+ * within it has an in punch and no out punch.
+ */
+export const DOUBLE_TAP_SECONDS = 120;
+
+/** One person's punches on one work day, across every device of the place (what SQL groups). */
+export interface PersonDayPunches {
+  /** Distinct punches. */
+  punches: number;
+  /** Wall-clock seconds (calendar.ts scale) and the real instant (epoch seconds) of each end. */
+  firstWall: number;
+  firstAt: number;
+  firstDevice: string;
+  lastWall: number;
+  lastAt: number;
+  lastDevice: string;
+}
+
+export interface TimesheetDay {
+  date: string;
+  dayType: DayType;
+  status: AttendanceStatus;
+  firstIn: string;
+  firstInDeviceId: string;
+  lastOut: string;
+  lastOutDeviceId: string;
+  punches: number;
+  workedMinutes: number;
+  lateMinutes: number;
+  earlyLeaveMinutes: number;
+  overtimeMinutes: number;
+  missingOut: boolean;
+}
+
+const minuteOf = (wallSecs: number): number => Math.floor(wallSecs / 60);
+
+/**
+ * The timesheet of one person for one work day. First punch = in and last punch = out on any
+ * device (device in/out keys are too often wrong to trust). Punch times count in whole minutes
+ * (seconds dropped). Worked time is measured between the real instants, so a DST change during a
+ * night shift does not add or remove an hour; late and early are judged on the wall clock, as the
+ * shift is written. Late/early only count beyond the grace minutes and then count in full.
+ */
+export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: WorkRules): TimesheetDay {
+  const dayType = dayTypeOf(date, r);
+  const workday = dayType === DayType.DAY_TYPE_WORKDAY;
+  const empty: TimesheetDay = {
+    date,
+    dayType,
+    status: workday ? AttendanceStatus.ATTENDANCE_STATUS_ABSENT : AttendanceStatus.ATTENDANCE_STATUS_OFF,
+    firstIn: "",
+    firstInDeviceId: "",
+    lastOut: "",
+    lastOutDeviceId: "",
+    punches: 0,
+    workedMinutes: 0,
+    lateMinutes: 0,
+    earlyLeaveMinutes: 0,
+    overtimeMinutes: 0,
+    missingOut: false,
+  };
+  if (!p || p.punches === 0) return empty;
+
+  const missingOut = p.lastWall - p.firstWall < DOUBLE_TAP_SECONDS;
+  const spanMinutes = missingOut ? 0 : Math.max(0, Math.floor((p.lastAt - p.firstAt) / 60));
+  const worked = Math.max(0, spanMinutes - r.breakMinutes);
+  const day: TimesheetDay = {
+    ...empty,
+    firstIn: formatWall(p.firstWall),
+    firstInDeviceId: p.firstDevice,
+    lastOut: missingOut ? "" : formatWall(p.lastWall),
+    lastOutDeviceId: missingOut ? "" : p.lastDevice,
+    punches: p.punches,
+    workedMinutes: worked,
+    missingOut,
+  };
+  if (!workday) return { ...day, overtimeMinutes: worked };
+
+  const shift = shiftBounds(date, r);
+  const late = minuteOf(p.firstWall) - minuteOf(shift.start);
+  const early = missingOut ? 0 : minuteOf(shift.end) - minuteOf(p.lastWall);
+  const scheduled = Math.max(0, shiftMinutes(r) - r.breakMinutes);
+  const complete = !missingOut && worked >= r.minHoursPresent * 60;
+  return {
+    ...day,
+    status: complete
+      ? AttendanceStatus.ATTENDANCE_STATUS_PRESENT
+      : AttendanceStatus.ATTENDANCE_STATUS_INCOMPLETE,
+    lateMinutes: late > r.graceMinutes ? late : 0,
+    earlyLeaveMinutes: early > r.graceMinutes ? early : 0,
+    overtimeMinutes: Math.max(0, worked - scheduled),
+  };
+}

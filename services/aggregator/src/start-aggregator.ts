@@ -1,0 +1,119 @@
+import type { ClickHouseDb } from "@biometricflow/clickhouse";
+import { createChannelClient, startGrpcServer } from "@biometricflow/grpc-kit";
+import { AnalyticsServiceDefinition, PlaceServiceDefinition } from "@biometricflow/proto";
+import type { Logger } from "@biometricflow/telemetry";
+import { analyticsService } from "./analytics/analytics-service.js";
+import type { AggregatorConfig } from "./config.js";
+import { runHealthMonitor } from "./health-monitor.js";
+import { IngestStatusBoard } from "./ingest/ingest-status.js";
+import { LiveHub } from "./ingest/live-hub.js";
+import { PlaceFollower } from "./ingest/place-follower.js";
+import { DeviceStateStore } from "./store/device-state-store.js";
+import { PlaceStore } from "./store/place-store.js";
+import { PunchStore } from "./store/punch-store.js";
+import { UserStore } from "./store/user-store.js";
+import { runDeviceWatch } from "./sync/device-watch.js";
+import { PlaceBook } from "./sync/place-book.js";
+import { runPlaceSync } from "./sync/place-sync.js";
+
+export interface RunningAggregator {
+  /** "host:port" of AnalyticsService. */
+  address: string;
+  status: IngestStatusBoard;
+  /** StreamPunches calls being served. */
+  readonly liveSubscribers: number;
+  /** Stop serving, stop following, store and commit what is buffered; resolves when done. */
+  shutdown(): Promise<void>;
+}
+
+// Notice a place that vanished without closing the stream (power cut, partition).
+const placeChannel = { "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_timeout_ms": 10_000 };
+
+/** Followers for every place (ingest, rules/users, device states) and the analytics server. */
+export async function startAggregator(
+  config: AggregatorConfig,
+  db: ClickHouseDb,
+  log: Logger,
+): Promise<RunningAggregator> {
+  const punches = new PunchStore(db);
+  const placeStore = new PlaceStore(db);
+  const users = new UserStore(db);
+  const deviceStates = new DeviceStateStore(db);
+  const book = new PlaceBook(config.places.map((p) => p.id));
+  // The stored rules serve analytics until each place answers GetPlace.
+  for (const place of await placeStore.loadAll()) book.set(place);
+  const offsets = await punches.committedOffsets();
+  const status = new IngestStatusBoard(config.places);
+  const hub = new LiveHub(config.analytics.liveBuffer);
+  const { ingest } = config;
+  const retryPolicy = { retryInitialMs: ingest.retryInitialMs, retryMaxMs: ingest.retryMaxMs };
+
+  const stop = new AbortController();
+  const tasks: Promise<void>[] = [];
+  const channels = config.places.map((target) => {
+    const plog = log.child({ place: target.id });
+    const { client, close } = createChannelClient(PlaceServiceDefinition, target.grpc, {
+      channelOptions: placeChannel,
+    });
+    const follower = new PlaceFollower({
+      placeId: target.id,
+      watch: (fromOffset, signal) =>
+        client.watchPunches({ fromOffset, maxBatch: ingest.streamBatch }, { signal }),
+      store: punches,
+      hub,
+      status,
+      log: plog,
+      options: { batchSize: ingest.batchSize, flushMs: ingest.flushMs, ...retryPolicy },
+    });
+    tasks.push(
+      follower.run(offsets.get(target.id) ?? 0, stop.signal, ingest.shutdownFlushMs),
+      runPlaceSync(
+        {
+          placeId: target.id,
+          address: target.grpc,
+          client,
+          book,
+          places: placeStore,
+          users,
+          status,
+          log: plog,
+          refreshMs: ingest.refreshSeconds * 1000,
+          ...retryPolicy,
+        },
+        stop.signal,
+      ),
+      runDeviceWatch(
+        { placeId: target.id, client, store: deviceStates, log: plog, ...retryPolicy },
+        stop.signal,
+      ),
+    );
+    return close;
+  });
+
+  const server = await startGrpcServer({
+    host: config.grpc.host,
+    port: config.grpc.port,
+    log,
+    register(s) {
+      s.add(
+        AnalyticsServiceDefinition,
+        analyticsService({ db, users, book, hub, status, limits: config.analytics }),
+      );
+    },
+  });
+  tasks.push(runHealthMonitor(db, server.setServing, log, stop.signal));
+
+  return {
+    address: server.address,
+    status,
+    get liveSubscribers() {
+      return hub.size;
+    },
+    async shutdown() {
+      await server.shutdown();
+      stop.abort();
+      await Promise.allSettled(tasks);
+      for (const close of channels) close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// PlaceFollower against the real ClickHouse, fed by an in-process journal stream whose reads we
+// count exactly: backpressure and bounded memory while ClickHouse is down, nothing lost after.
+import { migrate, type OpenClickHouse, openTestClickHouse } from "@biometricflow/clickhouse";
+import type { Punch, WatchPunchesResponse } from "@biometricflow/proto";
+import { IngestStatusBoard } from "../src/ingest/ingest-status.js";
+import { LiveHub } from "../src/ingest/live-hub.js";
+import { PlaceFollower } from "../src/ingest/place-follower.js";
+import { PunchStore } from "../src/store/punch-store.js";
+import { FakePlace, manyPunches, placeOf } from "./fake-place.js";
+import { committedOffset, countDistinct, countFinal, eventually, quietLog } from "./helpers.js";
+
+// Real servers and processes: generous limits for a busy CI machine (waits are on conditions).
+jest.setTimeout(60_000);
+
+const onlyLocal = process.env.CLICKHOUSE_URL ? test.skip : test;
+
+let ch: OpenClickHouse;
+beforeAll(async () => {
+  ch = await openTestClickHouse();
+  await migrate(ch.db);
+}, 60_000);
+afterAll(async () => ch?.close());
+
+/** The journal as a stream of 50-punch messages; `pulled` counts every message handed out. */
+function journalStream(journal: readonly Punch[]) {
+  const counter = { pulled: 0, connects: [] as number[] };
+  async function* watch(from: number, signal: AbortSignal): AsyncGenerator<WatchPunchesResponse> {
+    counter.connects.push(from);
+    for (let at = from; at < journal.length; at += 50) {
+      counter.pulled += 1;
+      yield { punches: journal.slice(at, at + 50), headOffset: journal.length };
+    }
+    // Then live: nothing more until the follower stops.
+    await new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
+  }
+  return { watch, counter };
+}
+
+onlyLocal(
+  "ClickHouse down: the stream is not read past one batch, and everything is stored once it is back",
+  async () => {
+    const place = new FakePlace(placeOf("bp"), 1);
+    place.append(manyPunches(5_000));
+    const { watch, counter } = journalStream(place.journal);
+    const status = new IngestStatusBoard([{ id: "bp", grpc: "in-process" }]);
+    const stop = new AbortController();
+    await ch.local!.stopServer();
+    const follower = new PlaceFollower({
+      placeId: "bp",
+      watch,
+      store: new PunchStore(ch.db),
+      hub: new LiveHub(10),
+      status,
+      log: quietLog,
+      options: { batchSize: 200, flushMs: 20, retryInitialMs: 10, retryMaxMs: 100 },
+    });
+    const running = follower.run(0, stop.signal, 1_000);
+    try {
+      await eventually(
+        () => status.snapshot()[0]!.lastError,
+        (e) => e.startsWith("ClickHouse insert"),
+      );
+      // At most one batch (4 messages) buffered plus the one read that is pending.
+      expect(counter.pulled).toBeLessThanOrEqual(5);
+      await ch.local!.startServer();
+      await eventually(
+        () => committedOffset(ch.db, "bp"),
+        (n) => n === 5_000,
+      );
+      expect(await countFinal(ch.db, "bp")).toBe(5_000);
+      expect(await countDistinct(ch.db)).toBe(await countFinal(ch.db));
+      expect(counter.connects).toEqual([0]);
+    } finally {
+      await ch.local!.startServer();
+      stop.abort();
+      await running;
+    }
+  },
+  60_000,
+);
+
+test("shutdown stores and commits what is buffered", async () => {
+  const place = new FakePlace(placeOf("sd"), 1);
+  place.append(manyPunches(130));
+  const { watch } = journalStream(place.journal);
+  const stop = new AbortController();
+  const follower = new PlaceFollower({
+    placeId: "sd",
+    watch,
+    store: new PunchStore(ch.db),
+    hub: new LiveHub(10),
+    status: new IngestStatusBoard([{ id: "sd", grpc: "in-process" }]),
+    log: quietLog,
+    // Nothing would be flushed before the shutdown: the batch is bigger and the timer long.
+    options: { batchSize: 10_000, flushMs: 60_000, retryInitialMs: 10, retryMaxMs: 100 },
+  });
+  const running = follower.run(0, stop.signal, 5_000);
+  // The stream is read to its end (3 messages) before shutdown, all of it still in memory.
+  await eventually(
+    () => follower.position,
+    (p) => p.received === 130,
+  );
+  expect(follower.position).toEqual({ received: 130, committed: 0, buffered: 130 });
+  stop.abort();
+  await running;
+  expect(await committedOffset(ch.db, "sd")).toBe(130);
+  expect(await countFinal(ch.db, "sd")).toBe(130);
+});

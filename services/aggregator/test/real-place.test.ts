@@ -1,0 +1,153 @@
+// The aggregator following the real place service (services/place, bin bf-place, its journal on
+// disk): its dedup keys, offsets and rules, including a kill -9 of the place and its return.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { migrate, openTestClickHouse, type OpenClickHouse } from "@biometricflow/clickhouse";
+import { createChannelClient, type ChannelClient } from "@biometricflow/grpc-kit";
+import {
+  AnalyticsServiceDefinition,
+  AttendanceStatus,
+  PunchSource,
+  SupervisorLinkServiceDefinition,
+  type CapturedPunch,
+} from "@biometricflow/proto";
+import { freePortForTest } from "./free-port.js";
+import { startAggregator, type RunningAggregator } from "../src/start-aggregator.js";
+import { committedOffset, countFinal, eventually, quietLog } from "./helpers.js";
+import { aggregatorConfigSchema } from "../src/config.js";
+
+// Real servers and processes: generous limits for a busy CI machine (waits are on conditions).
+jest.setTimeout(60_000);
+
+const placeBin = join(__dirname, "..", "..", "place", "bin", "bf-place.js");
+const placeBuilt = existsSync(join(__dirname, "..", "..", "place", "dist", "main.js"));
+const suite = placeBuilt ? describe : describe.skip; // built by `npx tsc -b` (npm test builds first)
+
+let ch: OpenClickHouse;
+let dir: string;
+let port: number;
+let place: ChildProcess | undefined;
+let link: ChannelClient<typeof SupervisorLinkServiceDefinition> | undefined;
+let app: RunningAggregator | undefined;
+
+async function startPlace(): Promise<void> {
+  const child = spawn(process.execPath, [placeBin, "--config", join(dir, "place.yaml")], {
+    env: { ...process.env, LOG_LEVEL: "warn" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", () => resolve());
+    child.once("exit", (code) => reject(new Error(`bf-place exited (${code}): ${stderr}`)));
+  });
+  place = child;
+  link = createChannelClient(SupervisorLinkServiceDefinition, `127.0.0.1:${port}`);
+}
+
+async function killPlace(): Promise<void> {
+  link?.close();
+  const exited = once(place!, "exit");
+  place!.kill("SIGKILL");
+  await exited;
+}
+
+/** n punches of one device, a minute apart from `start` (wall clock). */
+function captured(n: number, start: string, user = (i: number) => `u${i % 20}`): CapturedPunch[] {
+  const base = Date.parse(`${start}Z`);
+  return Array.from({ length: n }, (_, i) => ({
+    userId: user(i),
+    localTime: new Date(base + i * 60_000).toISOString().slice(0, 19),
+    punchState: 0,
+    verifyMethod: 1,
+    source: PunchSource.PUNCH_SOURCE_DEVICE_PULL,
+    receivedAt: new Date(),
+    trace: undefined,
+    deviceUid: 0,
+  }));
+}
+
+const ingest = (device: "d1" | "d2", punches: CapturedPunch[]) =>
+  link!.client.ingestPunches({ deviceId: device, deviceSerial: `SER-${device}`, punches });
+
+suite("with the real place service", () => {
+  beforeAll(async () => {
+    ch = await openTestClickHouse();
+    await migrate(ch.db);
+    dir = mkdtempSync(join(tmpdir(), "bf-agg-place-"));
+    port = await freePortForTest();
+    writeFileSync(
+      join(dir, "place.yaml"),
+      [
+        "id: real-site",
+        "name: Real site",
+        "timezone: Africa/Lagos",
+        'rules: { shiftStart: "08:00", shiftEnd: "17:00", graceMinutes: 10, minHoursPresent: 4, weekendDays: [0, 6], breakMinutes: 60 }',
+        "devices: [{ id: d1, serial: SER-d1, host: 127.0.0.1, port: 9 }, { id: d2, serial: SER-d2, host: 127.0.0.1, port: 9 }]",
+        `grpc: { host: 127.0.0.1, port: ${port} }`,
+        "journal: { path: journal.db }",
+      ].join("\n"),
+    );
+    await startPlace();
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.shutdown();
+    if (place && place.exitCode === null) await killPlace();
+    rmSync(dir, { recursive: true, force: true });
+    await ch?.close();
+  });
+
+  test("stores every journal punch once, through a place crash and replays", async () => {
+    await ingest("d1", captured(300, "2024-05-06T07:00:00"));
+    const config = aggregatorConfigSchema.parse({
+      places: [{ id: "real-site", grpc: `127.0.0.1:${port}` }],
+      grpc: { host: "127.0.0.1", port: 0 },
+      ingest: { batchSize: 100, flushMs: 20, streamBatch: 40, retryInitialMs: 20, retryMaxMs: 200 },
+    });
+    app = await startAggregator(config, ch.db, quietLog);
+    await eventually(
+      () => committedOffset(ch.db, "real-site"),
+      (n) => n === 300,
+    );
+
+    // The device replays its log: the place stores nothing new, and neither do we.
+    const again = await ingest("d1", captured(300, "2024-05-06T07:00:00"));
+    expect(again.stored).toBe(0);
+
+    await killPlace();
+    await startPlace(); // same journal, same port
+    await ingest("d2", captured(200, "2024-05-07T07:00:00"));
+    await eventually(
+      () => committedOffset(ch.db, "real-site"),
+      (n) => n === 500,
+    );
+    expect(await countFinal(ch.db, "real-site")).toBe(500);
+
+    // Its rules came from GetPlace: a person-day is judged by them.
+    const api = createChannelClient(AnalyticsServiceDefinition, app.address);
+    try {
+      const { rows } = await api.client.getTimesheet({
+        scope: { placeIds: ["real-site"], fromDate: "2024-05-06", toDate: "2024-05-06" },
+        userIds: ["u0"],
+      });
+      // u0 punched at 07:00, 07:20, ... 11:40 on d1 (every 20th minute): in early, out before noon.
+      expect(rows).toEqual([
+        expect.objectContaining({
+          userId: "u0",
+          firstIn: "2024-05-06T07:00:00",
+          lastOut: "2024-05-06T11:40:00",
+          punches: 15,
+          workedMinutes: 280 - 60,
+          earlyLeaveMinutes: 320,
+          status: AttendanceStatus.ATTENDANCE_STATUS_INCOMPLETE,
+        }),
+      ]);
+    } finally {
+      api.close();
+    }
+  }, 60_000);
+});
