@@ -10,8 +10,6 @@ async function main(): Promise<void> {
   const log = createLogger("place").child({ place: config.id });
   const telemetry = startTelemetry("place", log);
   const place = await startPlace(config, log);
-  process.stdout.write(`READY ${JSON.stringify({ place: config.id, grpc: place.address })}\n`);
-
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -24,6 +22,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // READY only once a signal can be handled: a stop right after READY must not kill it mid-write.
+  process.stdout.write(`READY ${JSON.stringify({ place: config.id, grpc: place.address })}\n`);
 }
 
 main().catch((err: unknown) => {
