@@ -1,66 +1,28 @@
 // One jest config for the monorepo: each workspace is a project, TypeScript compiled by swc.
 const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }];
 
+/** A workspace's tests under `testDir`, compiled by swc, with nodenext "./x.js" imports resolved to .ts. */
+function project(displayName, rootDir, testDir = "test") {
+  return {
+    displayName,
+    rootDir,
+    testEnvironment: "node",
+    testMatch: [`<rootDir>/${testDir}/**/*.test.ts`],
+    transform: { "^.+\\.ts$": swc },
+    moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  };
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    {
-      displayName: "zk",
-      rootDir: "packages/zk",
-      testEnvironment: "node",
-      testMatch: ["<rootDir>/test/**/*.test.ts"],
-      transform: { "^.+\\.ts$": swc },
-      // Sources import "./x.js" (nodenext); jest resolves those to the .ts files.
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-    },
-    {
-      displayName: "grpc-kit",
-      rootDir: "packages/grpc-kit",
-      testEnvironment: "node",
-      testMatch: ["<rootDir>/test/**/*.test.ts"],
-      transform: { "^.+\\.ts$": swc },
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-    },
-    {
-      displayName: "place",
-      rootDir: "services/place",
-      testEnvironment: "node",
-      testMatch: ["<rootDir>/test/**/*.test.ts"],
-      transform: { "^.+\\.ts$": swc },
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-    },
-    {
-      displayName: "supervisor",
-      rootDir: "services/device-supervisor",
-      testEnvironment: "node",
-      testMatch: ["<rootDir>/test/**/*.test.ts"],
-      transform: { "^.+\\.ts$": swc },
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-    },
-    {
-      displayName: "clickhouse",
-      rootDir: "packages/clickhouse",
-      testEnvironment: "node",
-      testMatch: ["<rootDir>/test/**/*.test.ts"],
-      transform: { "^.+\\.ts$": swc },
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-    },
-    {
-      displayName: "aggregator",
-      rootDir: "services/aggregator",
-      testEnvironment: "node",
-      testMatch: ["<rootDir>/test/**/*.test.ts"],
-      transform: { "^.+\\.ts$": swc },
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-    },
-    {
-      // Cross-service tests: simulators, places and supervisors as real processes (build first).
-      displayName: "e2e",
-      rootDir: "test",
-      testEnvironment: "node",
-      testMatch: ["<rootDir>/e2e/**/*.test.ts"],
-      transform: { "^.+\\.ts$": swc },
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-    },
+    project("zk", "packages/zk"),
+    project("grpc-kit", "packages/grpc-kit"),
+    project("place", "services/place"),
+    project("supervisor", "services/device-supervisor"),
+    project("clickhouse", "packages/clickhouse"),
+    project("aggregator", "services/aggregator"),
+    // Cross-service tests: simulators, places, supervisors as real processes (build first).
+    project("e2e", "test", "e2e"),
   ],
 };
