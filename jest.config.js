@@ -10,6 +10,8 @@ function project(displayName, rootDir, testDir = "test") {
     testMatch: [`<rootDir>/${testDir}/**/*.test.ts`],
     transform: { "^.+\\.ts$": swc },
     moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+    // Tests start real processes and servers on 2 shared cores: allow for a busy machine.
+    testTimeout: 30_000,
   };
 }
 

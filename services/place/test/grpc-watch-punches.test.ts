@@ -65,30 +65,27 @@ test("a subscriber that joins while punches keep arriving sees each exactly once
   expect(got.map((p) => p.offset)).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
 });
 
-test("a stored punch reaches a live subscriber promptly (p99 < 100 ms over 1,000 punches)", async () => {
+// Latency figures belong to bench:fleet; here: every punch stored one by one reaches a live
+// subscriber, each exactly once and in offset order.
+test("each punch stored while a subscriber is live reaches it, once and in order", async () => {
   const n = 1000;
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
+  const received: { offset: number; userId: string }[] = [];
   const stream = t.api.watchPunches({ fromOffset: 0 });
   const reading = (async () => {
     for await (const m of stream) {
-      for (const p of m.punches) latencies.push(performance.now() - sentAt.get(p.userId)!);
-      if (latencies.length >= n) return;
+      for (const p of m.punches) received.push({ offset: p.offset, userId: p.userId });
+      if (received.length >= n) return;
     }
   })();
-  // The subscriber is live once it has received a first punch.
-  sentAt.set("u0", performance.now());
   await t.link.ingestPunches({ deviceId: "d1", deviceSerial: "SER-1", punches: punches(1) });
   for (let i = 1; i < n; i++) {
     const [p] = punches(1, { user: `u${i}` });
-    sentAt.set(`u${i}`, performance.now());
     await t.link.ingestPunches({ deviceId: "d1", deviceSerial: "SER-1", punches: [p!] });
   }
   await reading;
-  latencies.sort((a, b) => a - b);
-  const p99 = latencies[Math.floor(n * 0.99)]!;
-  expect(p99).toBeLessThan(100);
-});
+  expect(received.map((r) => r.offset)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  expect(new Set(received.slice(1).map((r) => r.userId)).size).toBe(n - 1);
+}, 60_000);
 
 test("an offset past the head is refused (a replaced journal), as is an oversized batch", async () => {
   await ingest(2, "2024-05-06T08:00:00");
