@@ -2,8 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createChannelClient, type ChannelClient } from "@biometricflow/grpc-kit";
 import { PlaceServiceDefinition, type Punch } from "@biometricflow/proto";
-import { freePortRange } from "@biometricflow/stack/dist/free-ports.js";
-import { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import { findPortRun, ServiceProcess } from "@biometricflow/stack";
 import { repoRoot } from "./paths.js";
 
 export interface PlaceDevice {
@@ -52,7 +51,7 @@ export class PlaceProcess {
   }
 
   private static async startOnce(o: PlaceOptions): Promise<PlaceProcess> {
-    const port = await freePortRange(1);
+    const port = await findPortRun(1);
     const configFile = path.join(o.dir, `${o.id}.json`);
     const journalPath = path.join(o.dir, `${o.id}.db`);
     writeFileSync(

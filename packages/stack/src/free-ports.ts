@@ -18,17 +18,29 @@ function udpFree(port: number, host: string): Promise<boolean> {
 }
 
 /**
- * A run of `count` consecutive ports free on TCP and UDP (simulated devices listen on both).
- * Another process could take one before we use it; callers surface that as a clear error.
+ * `count` consecutive ports free on TCP and UDP, found by scanning [low, high) from a random
+ * start. Below the kernel's ephemeral range (32768+ on Linux) by default, whose TIME_WAIT sockets
+ * refuse a listen; a scan, not random tries, so several big fleets still fit side by side.
  */
-export async function freePortRange(count: number, host = "127.0.0.1"): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    // Bases in 20000..39999-count: below most of the kernel's ephemeral range (32768-60999 on
-    // Linux), whose TIME_WAIT sockets refuse a listen on 127.0.0.1 after a big fleet has run.
-    const base = 20_000 + Math.floor(Math.random() * Math.max(1, 20_000 - count));
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = (await tcpFree(p, host)) && (await udpFree(p, host));
-    if (ok) return base;
+export async function findPortRun(
+  count: number,
+  low = 10_000,
+  high = 32_768,
+  host = "127.0.0.1",
+): Promise<number> {
+  const span = high - low;
+  const start = Math.floor(Math.random() * span);
+  let runStart = 0;
+  let run = 0;
+  for (let i = 0; i < span; i++) {
+    const port = low + ((start + i) % span);
+    if (port === low) run = 0; // a run does not wrap around
+    if (!((await tcpFree(port, host)) && (await udpFree(port, host)))) {
+      run = 0;
+      continue;
+    }
+    if (run === 0) runStart = port;
+    if (++run === count) return runStart;
   }
-  throw new Error(`no ${count} consecutive free ports found on ${host}`);
+  throw new Error(`no ${count} consecutive free ports in ${low}..${high - 1} on ${host}`);
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { startLocalClickHouse, type LocalClickHouse } from "@biometricflow/clickhouse";
 import { deviceIdentity } from "@biometricflow/zk";
 import { stringify } from "yaml";
-import { freePortRange } from "./free-ports.js";
+import { findPortRun } from "./free-ports.js";
 import { ServiceProcess } from "./service-process.js";
 
 const root = path.resolve(__dirname, "../../..");
@@ -127,7 +127,7 @@ async function startPlace(
   const id = `site-${p + 1}`;
   const timezone = ZONES[p % ZONES.length]!;
   const seed = o.seed + p;
-  const basePort = await freePortRange(o.devicesPerPlace);
+  const basePort = await findPortRun(o.devicesPerPlace);
   const simulator = new ServiceProcess({
     name: `zk-sim ${id}`,
     script: bin("packages/zk/bin/zk-sim.js"),
