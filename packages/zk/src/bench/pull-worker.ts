@@ -2,6 +2,7 @@
 // usage: node pull-worker.js <ours|node-zklib|raw> <host> <port> [rawBytes]
 import net from "node:net";
 import { ZkClient } from "../client/index.js";
+import { nodeZklib } from "../reference/node-zklib.js";
 
 interface Result {
   reader: string;
@@ -20,21 +21,9 @@ async function ours(host: string, port: number): Promise<Omit<Result, "reader" |
   return { ms: performance.now() - start, records: records.length };
 }
 
-async function nodeZklib(host: string, port: number): Promise<Omit<Result, "reader" | "peakRssMb">> {
-  // node-zklib has no types; it is a reference reader here, not a dependency of the product.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ZKLib = require("node-zklib") as new (
-    ip: string,
-    port: number,
-    timeout: number,
-    inport: number,
-  ) => {
-    createSocket(): Promise<unknown>;
-    getAttendances(): Promise<{ data: unknown[] }>;
-    disconnect(): Promise<unknown>;
-  };
+async function theirs(host: string, port: number): Promise<Omit<Result, "reader" | "peakRssMb">> {
   const start = performance.now();
-  const zk = new ZKLib(host, port, 30_000, 5200);
+  const zk = nodeZklib(host, port, 30_000, 5200);
   await zk.createSocket();
   const result = await zk.getAttendances();
   await zk.disconnect();
@@ -65,7 +54,7 @@ async function main(): Promise<void> {
     reader === "ours"
       ? ours(host, port)
       : reader === "node-zklib"
-        ? nodeZklib(host, port)
+        ? theirs(host, port)
         : raw(host, port, Number(bytesText));
   const r = await run;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;

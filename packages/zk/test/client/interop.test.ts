@@ -1,32 +1,7 @@
 // An independent client (node-zklib, from npm) and ours read the same simulated device and agree.
 import { ZkClient } from "../../src/client/index.js";
 import { DIRECT_DATA_LIMIT, startDevice, type DeviceServer } from "../../src/simulator/index.js";
-
-// node-zklib ships no types: the part used here.
-interface ZkLibUser {
-  uid: number;
-  role: number;
-  name: string;
-  userId: string;
-}
-interface ZkLibRecord {
-  userSn: number;
-  deviceUserId: string;
-  recordTime: Date;
-}
-interface ZkLib {
-  createSocket(): Promise<void>;
-  getUsers(): Promise<{ data: ZkLibUser[]; err: Error | null }>;
-  getAttendances(): Promise<{ data: ZkLibRecord[]; err: Error | null }>;
-  disconnect(): Promise<void>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ZKLib = require("node-zklib") as new (
-  ip: string,
-  port: number,
-  timeout: number,
-  inport: number,
-) => ZkLib;
+import { nodeZklib, type ZkLib } from "../../src/reference/node-zklib.js";
 
 /** node-zklib builds a host-local Date from the device wall clock: read it back the same way. */
 function localWallClock(d: Date): string {
@@ -53,7 +28,7 @@ test("node-zklib and ZkClient read the same users and attendance", async () => {
   expect(device.state.userBuffer().length).toBeLessThan(DIRECT_DATA_LIMIT);
   expect(device.state.attendanceBuffer().length).toBeLessThan(DIRECT_DATA_LIMIT);
 
-  const zk = new ZKLib(device.host, device.port, 5_000, 0);
+  const zk = nodeZklib(device.host, device.port, 5_000);
   await zk.createSocket();
   let theirUsers: Awaited<ReturnType<ZkLib["getUsers"]>>;
   let theirRecords: Awaited<ReturnType<ZkLib["getAttendances"]>>;

@@ -1,33 +1,5 @@
 import { startDevice, type DeviceServer } from "../../src/simulator/index.js";
-
-// node-zklib ships no types: describe the part used here.
-interface ZkLibUser {
-  uid: number;
-  role: number;
-  password: string;
-  name: string;
-  cardno: number;
-  userId: string;
-}
-interface ZkLibRecord {
-  userSn: number;
-  deviceUserId: string;
-  recordTime: Date;
-}
-interface ZkLib {
-  createSocket(): Promise<void>;
-  getUsers(): Promise<{ data: ZkLibUser[]; err: Error | null }>;
-  getAttendances(): Promise<{ data: ZkLibRecord[]; err: Error | null }>;
-  getInfo(): Promise<{ userCounts: number; logCounts: number; logCapacity: number }>;
-  disconnect(): Promise<void>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ZKLib = require("node-zklib") as new (
-  ip: string,
-  port: number,
-  timeout: number,
-  inport: number,
-) => ZkLib;
+import { nodeZklib, type ZkLib } from "../../src/reference/node-zklib.js";
 
 /** node-zklib turns the 4-byte time into a host-local Date. */
 function localDate(wall: string): Date {
@@ -42,7 +14,7 @@ beforeAll(() => (log = jest.spyOn(console, "log").mockImplementation(() => undef
 afterAll(() => log.mockRestore());
 
 async function withZkLib<T>(device: DeviceServer, fn: (zk: ZkLib) => Promise<T>): Promise<T> {
-  const zk = new ZKLib(device.host, device.port, 5000, 0);
+  const zk = nodeZklib(device.host, device.port, 5_000);
   await zk.createSocket();
   try {
     return await fn(zk);
