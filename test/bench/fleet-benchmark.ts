@@ -18,7 +18,7 @@ import { cpus, totalmem, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DeviceState, PunchSource, type Punch } from "@biometricflow/proto";
-import { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import { ServiceProcess } from "@biometricflow/stack";
 import { repoRoot } from "../support/paths.js";
 import { PlaceProcess } from "../support/place.js";
 import { SimFleet } from "../support/sim-fleet.js";

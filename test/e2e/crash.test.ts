@@ -1,4 +1,4 @@
-import type { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import type { ServiceProcess } from "@biometricflow/stack";
 import { workDir } from "../support/paths.js";
 import { eventually } from "../support/poll.js";
 import {

@@ -1,5 +1,5 @@
 import { Privilege } from "@biometricflow/proto";
-import type { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import type { ServiceProcess } from "@biometricflow/stack";
 import { Privilege as ZkPrivilege } from "@biometricflow/zk";
 import { workDir } from "../support/paths.js";
 import {

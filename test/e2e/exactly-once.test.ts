@@ -1,4 +1,4 @@
-import type { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import type { ServiceProcess } from "@biometricflow/stack";
 import { workDir } from "../support/paths.js";
 import { expectExactlyOnce, startSite, stopSites, type Site } from "../support/site.js";
 import { supervisorProcess } from "../support/supervisor.js";

@@ -1,5 +1,5 @@
 import { DeviceState } from "@biometricflow/proto";
-import type { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import type { ServiceProcess } from "@biometricflow/stack";
 import { DeviceWatch } from "../support/device-watch.js";
 import { workDir } from "../support/paths.js";
 import { eventually } from "../support/poll.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import { ServiceProcess } from "@biometricflow/stack";
 import { repoRoot } from "./paths.js";
 
 export interface SupervisorOptions {

@@ -63,6 +63,36 @@ onlyLocal(
   60_000,
 );
 
+onlyLocal(
+  "killServer: a kill -9 of the server; startServer brings its data back on the same URL",
+  async () => {
+    const ch = await startLocalClickHouse();
+    const db = new ClickHouseDb({ url: ch.url, database: "launcher_test" });
+    try {
+      await db.command(sql`CREATE DATABASE IF NOT EXISTS launcher_test`);
+      await db.command(sql`CREATE TABLE launcher_test.t (x UInt8) ENGINE = MergeTree ORDER BY x`);
+      await db.command(sql`INSERT INTO launcher_test.t VALUES (7)`);
+      const pid = serverPid(ch.dataDir);
+      expect(alive(pid)).toBe(true);
+      await ch.killServer();
+      expect(alive(pid)).toBe(false);
+      expect(await answers(ch.url)).toBe(false);
+      await ch.startServer();
+      expect(serverPid(ch.dataDir)).not.toBe(pid);
+      expect(await db.rows(sql`SELECT x FROM launcher_test.t`)).toEqual([{ x: 7 }]);
+    } finally {
+      await db.close();
+      await ch.stop();
+    }
+  },
+  60_000,
+);
+
+/** ClickHouse writes its pid into the status file of its data directory. */
+function serverPid(dir: string): number {
+  return Number(/PID: (\d+)/.exec(readFileSync(join(dir, "data", "status"), "utf8"))?.[1]);
+}
+
 /** Condition wait with a deadline: another process's exit has no event to await. */
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -101,8 +131,7 @@ onlyLocal(
     );
     const { url, dir } = JSON.parse(line) as { url: string; dir: string };
     expect(await answers(url)).toBe(true);
-    // ClickHouse writes its pid into the status file of its data directory.
-    const pid = Number(/PID: (\d+)/.exec(readFileSync(join(dir, "data", "status"), "utf8"))?.[1]);
+    const pid = serverPid(dir);
     expect(alive(pid)).toBe(true);
     child.kill("SIGKILL");
     expect(await until(() => !alive(pid), 30_000)).toBe(true);

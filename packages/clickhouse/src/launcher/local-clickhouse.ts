@@ -28,6 +28,8 @@ export interface LocalClickHouse {
   stop(): Promise<void>;
   /** Stop the server but keep its data and ports, for startServer() (outage tests). */
   stopServer(): Promise<void>;
+  /** kill -9 the server (a crash: no shutdown, no flush); data and ports are kept for startServer(). */
+  killServer(): Promise<void>;
   /** Start it again on the same directory and ports: the same URL works again. */
   startServer(): Promise<void>;
 }
@@ -36,7 +38,8 @@ export interface LocalClickHouse {
  * The server runs under a tiny sh watchdog that holds our stdin pipe: when this process exits in
  * any way (even kill -9) the pipe reaches EOF and the watchdog stops the server (and removes a
  * directory we made), so no private ClickHouse outlives the process that started it.
- * SIGTERM to the watchdog stops the server and keeps the directory (stopServer).
+ * SIGTERM to the watchdog stops the server and keeps the directory (stopServer); SIGUSR1 makes it
+ * kill -9 the server instead (killServer), a crash only the watchdog can aim at the right pid.
  * $1: directory to remove when orphaned ("" to keep); the rest: the server command.
  */
 const watchdog = `
@@ -45,6 +48,7 @@ exec 3<&0
 "$@" </dev/null 3<&- &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+trap 'kill -KILL "$child" 2>/dev/null' USR1
 ( while read -r _ <&3; do :; done; kill -TERM "$child" 2>/dev/null ) &
 watcher=$!
 status=0
@@ -134,8 +138,8 @@ export async function startLocalClickHouse(o: LocalClickHouseOptions = {}): Prom
   }
   // From now on the ports stay: a restart must answer on the same URL.
   const keep = ports;
-  const stopServer = async (): Promise<void> => {
-    if (child) await halt(child);
+  const stopServer = async (signal: "SIGTERM" | "SIGUSR1" = "SIGTERM"): Promise<void> => {
+    if (child) await halt(child, signal);
     child = undefined;
   };
 
@@ -144,7 +148,8 @@ export async function startLocalClickHouse(o: LocalClickHouseOptions = {}): Prom
     httpPort: keep.http,
     tcpPort: keep.tcp,
     dataDir: dir,
-    stopServer,
+    stopServer: () => stopServer(),
+    killServer: () => stopServer("SIGUSR1"),
     async startServer() {
       if (!child) await launch();
     },
@@ -186,11 +191,14 @@ async function waitForPing(url: string, proc: ChildProcess, timeoutMs: number): 
   }
 }
 
-/** SIGTERM the watchdog (it stops the server, keeping its data) and wait; SIGKILL after 20 s. */
-async function halt(proc: ChildProcess): Promise<void> {
+/**
+ * Signal the watchdog (SIGTERM: it stops the server; SIGUSR1: it kills the server with -9; either
+ * way the data stays) and wait for it to exit; SIGKILL after 20 s.
+ */
+async function halt(proc: ChildProcess, signal: "SIGTERM" | "SIGUSR1" = "SIGTERM"): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = once(proc, "exit");
-  proc.kill("SIGTERM");
+  proc.kill(signal);
   const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
   try {
     await exited;

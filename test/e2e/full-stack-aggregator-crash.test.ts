@@ -1,0 +1,56 @@
+import { committedOffset, countStored } from "../support/clickhouse-store.js";
+import {
+  describeStore,
+  expectStoredExactlyOnce,
+  punchEveryDevice,
+  startFullStack,
+  type FullStack,
+} from "../support/full-stack.js";
+import { workDir } from "../support/paths.js";
+import { eventually } from "../support/poll.js";
+
+// The whole data path as real processes, simulated devices to ClickHouse: a kill -9 of the
+// aggregator while it is storing the backlog, live punches while it is down, a restart; in the
+// end ClickHouse holds every device punch exactly once.
+jest.setTimeout(240_000);
+
+let work: ReturnType<typeof workDir>;
+let stack: FullStack | undefined;
+
+beforeAll(() => (work = workDir("full-stack-aggregator-crash")));
+afterAll(async () => {
+  await stack?.stop();
+  work.remove();
+});
+
+test("kill -9 of the aggregator mid-batch, then a restart: ClickHouse holds every punch once", async () => {
+  stack = await startFullStack(work.dir, [
+    { id: "north", devices: 2, records: 15_000, seed: 41 },
+    { id: "south", devices: 2, records: 10_000, seed: 42, timezone: "Asia/Kolkata" },
+  ]);
+  const { db, sites, aggregator } = stack;
+
+  // Mid-batch: some punches stored, and a place's journal ahead of what the aggregator committed.
+  await eventually(
+    "the aggregator to be storing the backlog",
+    async () => {
+      if ((await countStored(db)) === 0) return false;
+      return (await aggregator.ingestStatus()).some((p) => p.committedOffset < p.headOffset);
+    },
+    { timeoutMs: 120_000, intervalMs: 10, describe: () => describeStore(stack!) },
+  );
+  await aggregator.stop("SIGKILL");
+
+  const storedAtKill = await countStored(db);
+  expect(storedAtKill).toBeGreaterThan(0);
+  expect(storedAtKill).toBeLessThan(stack.backlog);
+  const behind = [];
+  for (const site of sites) behind.push((await committedOffset(db, site.id)) < (await site.place.head()));
+  expect(behind).toContain(true);
+
+  // Devices keep capturing and places keep journaling while the aggregator is away.
+  await punchEveryDevice(stack, 5);
+  await aggregator.start();
+  await punchEveryDevice(stack, 5);
+  await expectStoredExactlyOnce(stack);
+});
