@@ -19,6 +19,7 @@ function project(displayName, rootDir, testDir = "test") {
 module.exports = {
   projects: [
     project("zk", "packages/zk"),
+    project("config", "packages/config"),
     project("grpc-kit", "packages/grpc-kit"),
     project("place", "services/place"),
     project("supervisor", "services/device-supervisor"),

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { ConfigError } from "./config-error.js";
+import { envOverrides, IndexPatch, type Tree } from "./env-overrides.js";
 
-/** A configuration that cannot be used: the message lists every problem and where it came from. */
-export class ConfigError extends Error {}
+export { ConfigError };
 
 export interface LoadConfigOptions {
   /** YAML or JSON file; optional. */
@@ -13,44 +14,22 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-type Tree = Record<string, unknown>;
-
 function isTree(v: unknown): v is Tree {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof IndexPatch);
+}
+
+function mergeValue(base: unknown, over: unknown): unknown {
+  if (over instanceof IndexPatch) {
+    const out = Array.isArray(base) ? [...(base as unknown[])] : [];
+    for (const [i, v] of Object.entries(over.items)) out[Number(i)] = mergeValue(out[Number(i)], v);
+    return out;
+  }
+  return isTree(over) && isTree(base) ? merge(base, over) : over;
 }
 
 function merge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
-  for (const [k, v] of Object.entries(over))
-    out[k] = isTree(v) && isTree(out[k]) ? merge(out[k] as Tree, v) : v;
-  return out;
-}
-
-/** Numbers, booleans and JSON arrays/objects in variables become values; anything else stays text. */
-function envValue(raw: string): unknown {
-  if (/^(-?\d+(\.\d+)?|true|false|\[.*\]|\{.*\})$/s.test(raw.trim())) {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return raw;
-    }
-  }
-  return raw;
-}
-
-function fromEnv(prefix: string, env: NodeJS.ProcessEnv): Tree {
-  const out: Tree = {};
-  for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(prefix) || raw === undefined) continue;
-    const path = name
-      .slice(prefix.length)
-      .toLowerCase()
-      .split("__")
-      .map((p) => p.replace(/_(.)/g, (_, c: string) => c.toUpperCase()));
-    let node = out;
-    for (const key of path.slice(0, -1)) node = (node[key] = isTree(node[key]) ? node[key] : {}) as Tree;
-    node[path.at(-1)!] = envValue(raw);
-  }
+  for (const [k, v] of Object.entries(over)) out[k] = mergeValue(out[k], v);
   return out;
 }
 
@@ -82,7 +61,7 @@ function readFile(file: string): Tree {
  */
 export function loadConfig<S extends z.ZodType>(schema: S, o: LoadConfigOptions): z.infer<S> {
   const fromFile = o.file ? readFile(o.file) : {};
-  const merged = merge(fromFile, fromEnv(o.envPrefix, o.env ?? process.env));
+  const merged = merge(fromFile, envOverrides(schema, o.envPrefix, o.env ?? process.env));
   const result = schema.safeParse(merged);
   if (result.success) return result.data;
   const where = o.file ? ` (file ${o.file}, variables ${o.envPrefix}*)` : ` (variables ${o.envPrefix}*)`;
