@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startLocalClickHouse, type LocalClickHouse } from "@biometricflow/clickhouse";
+import { openClickHouse } from "@biometricflow/clickhouse";
 import { deviceIdentity } from "@biometricflow/zk";
 import { stringify } from "yaml";
 import { findPortRun } from "./free-ports.js";
@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Skip the aggregator and ClickHouse (issue-3 scope tests). */
   withoutAggregator?: boolean;
+  /** A running ClickHouse to use (CLICKHOUSE_URL); without it a private one is started. */
+  clickhouseUrl?: string;
 }
 
 export interface StackPlace {
@@ -46,7 +48,8 @@ export interface StackPlace {
 
 export interface LocalStack {
   dataDir: string;
-  clickhouse?: LocalClickHouse;
+  /** The ClickHouse in use: the given one, or the private server this stack started. */
+  clickhouse?: { url: string };
   places: StackPlace[];
   supervisor: ServiceProcess;
   aggregator?: { address: string; process: ServiceProcess };
@@ -66,8 +69,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   try {
     const clickhouse = o.withoutAggregator
       ? undefined
-      : await startLocalClickHouse({ dataDir: path.join(dataDir, "clickhouse") });
-    if (clickhouse) started.push(clickhouse);
+      : await openClickHouse({ url: o.clickhouseUrl, local: { dataDir: path.join(dataDir, "clickhouse") } });
+    if (clickhouse) started.push({ stop: () => clickhouse.close() });
     const places: StackPlace[] = [];
     for (let p = 0; p < o.places; p++) places.push(await startPlace(o, p, dataDir, started));
     const supervisor = new ServiceProcess({
@@ -97,7 +100,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
     return {
       dataDir,
-      clickhouse,
+      clickhouse: clickhouse && { url: clickhouse.url },
       places,
       supervisor,
       aggregator,

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       liveRate: o["live-rate"],
       seed: o.seed,
       dataDir: o["data-dir"],
+      clickhouseUrl: process.env.CLICKHOUSE_URL || undefined,
     });
   } catch (err) {
     process.stderr.write(`npm start: ${(err as Error).message}\n`);
