@@ -24,8 +24,6 @@ export class ZkDevicePort implements DevicePort {
   private closing: Promise<void> | undefined;
   /** A running disable..enable bracket: close() waits for it so the device is never left disabled. */
   private bracket: Promise<unknown> | undefined;
-  /** We may have left the device disabled (re-enable failed): enable it on the next session. */
-  private needsEnable = false;
   private readonly punchListeners = new Set<(event: AttLogEvent) => void>();
   private readonly closeListeners = new Set<(error?: Error) => void>();
 
@@ -58,23 +56,15 @@ export class ZkDevicePort implements DevicePort {
     client.on("close", (error) => {
       if (this.client === client) this.closeListeners.forEach((l) => l(error));
     });
-    client.on("warning", (message) => {
-      // The client's own read lock could not re-enable the device: do it on the next session.
-      if (message.includes("re-enable")) this.needsEnable = true;
-      this.shared.log.warn({ device: this.deviceId }, message);
-    });
+    client.on("warning", (message) => this.shared.log.warn({ device: this.deviceId }, message));
     this.client = client;
     this.release = release;
     try {
       await client.connect();
-      if (this.needsEnable) {
-        await client.enableDevice();
-        this.needsEnable = false;
-        this.shared.log.info(
-          { device: this.deviceId },
-          "re-enabled a device left disabled by an interrupted read",
-        );
-      }
+      // Every session starts by enabling the keypad: a read or clear this process (or a previous
+      // one, killed or timed out mid-bracket) left disabled must never stay so. The device is ours
+      // alone (one connection per device), so nothing else wants it disabled.
+      await client.enableDevice();
     } catch (err) {
       await this.close();
       throw err;
@@ -177,13 +167,12 @@ export class ZkDevicePort implements DevicePort {
     this.release = undefined;
   }
 
-  /** Enable after a bracket; a dropped session is reopened for it, and failing that we remember. */
+  /** Enable after a bracket; a dropped session is reopened for it, and failing that the next connect does it. */
   private async enable(client: ZkClient): Promise<void> {
     try {
       if (!client.isConnected) await client.connect();
       await client.enableDevice();
     } catch (err) {
-      this.needsEnable = true;
       this.shared.log.warn(
         { device: this.deviceId, err: (err as Error).message },
         "could not re-enable the device; will retry on the next session",
