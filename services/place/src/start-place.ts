@@ -11,6 +11,7 @@ import { PunchFeed } from "./punches/punch-feed.js";
 import { CommandBus } from "./supervisors/command-bus.js";
 import { SupervisorHub } from "./supervisors/supervisor-hub.js";
 import { cachedZone } from "./time/zone-offsets.js";
+import { DeviceOutbox } from "./users/device-outbox.js";
 
 export interface RunningPlace {
   /** "host:port" of the gRPC server. */
@@ -35,6 +36,7 @@ export async function startPlace(config: PlaceConfig, log: Logger): Promise<Runn
       quickMs: config.commands.timeoutSeconds * 1000,
       longMs: config.commands.longTimeoutSeconds * 1000,
     });
+    const outbox = new DeviceOutbox({ journal, board, commands, log });
     let setServing = (_serving: boolean): void => undefined;
     const ingest = createIngest({
       journal,
@@ -44,7 +46,7 @@ export async function startPlace(config: PlaceConfig, log: Logger): Promise<Runn
       zone: cachedZone(config.timezone),
       onStorageHealth: (ok) => setServing(ok), // a journal that cannot write is not serving
     });
-    const deps = { config, deviceIds, journal, feed, ingest, board, hub, commands, log };
+    const deps = { config, deviceIds, journal, feed, ingest, board, hub, commands, outbox, log };
     const server = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
@@ -62,6 +64,7 @@ export async function startPlace(config: PlaceConfig, log: Logger): Promise<Runn
       journal,
       ingest,
       async shutdown(graceMs) {
+        outbox.close();
         commands.close();
         await server.shutdown(graceMs);
         board.flush();
