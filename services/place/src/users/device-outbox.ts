@@ -45,7 +45,13 @@ export class DeviceOutbox {
       this.again.add(deviceId);
       return current;
     }
-    const run = this.drain(deviceId).finally(() => this.running.delete(deviceId));
+    const run = this.drain(deviceId)
+      .catch((err: unknown) => {
+        // The changes stay queued; the next LIVE report tries again.
+        this.d.log.error({ err, deviceId }, "could not apply queued user changes");
+        this.resolveWaiting((id) => id === deviceId, "queued; the place could not apply it now");
+      })
+      .finally(() => this.running.delete(deviceId));
     this.running.set(deviceId, run);
     return run;
   }
@@ -90,6 +96,7 @@ export class DeviceOutbox {
         } catch (err) {
           error = (err as Error).message; // no supervisor, timed out, detached: still pending
         }
+        if (this.closed) break; // the journal may be closed already
         if (!result || (!result.ok && result.retryable)) {
           error ||= result?.error || "the device did not take the change";
           // It may have been replaced or dropped while the command ran.
