@@ -17,6 +17,8 @@ function project(displayName, rootDir, testDir = "test") {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // jest-circus reads the timeout from the global config only: the project-level one above is ignored.
+  testTimeout: 30_000,
   projects: [
     project("zk", "packages/zk"),
     project("config", "packages/config"),

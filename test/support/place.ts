@@ -37,6 +37,8 @@ export class PlaceProcess {
     readonly address: string,
     readonly journalPath: string,
     readonly process: ServiceProcess,
+    /** The JSON config file the place reads (and reloads when it changes). */
+    readonly configFile: string,
   ) {}
 
   static async start(o: PlaceOptions): Promise<PlaceProcess> {
@@ -79,7 +81,7 @@ export class PlaceProcess {
     const ready = (await proc.start()) as { place: string; grpc: string };
     if (ready.grpc !== `127.0.0.1:${port}`)
       throw new Error(`place ${o.id} listens on ${ready.grpc}, not ${port}`);
-    return new PlaceProcess(o.id, ready.grpc, journalPath, proc);
+    return new PlaceProcess(o.id, ready.grpc, journalPath, proc, configFile);
   }
 
   get client(): PlaceClient {

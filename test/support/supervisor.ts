@@ -25,6 +25,7 @@ export function supervisorProcess(o: SupervisorOptions): ServiceProcess {
       LOG_LEVEL: o.logLevel ?? process.env.E2E_LOG_LEVEL ?? "warn",
       SUPERVISOR_ID: o.id ?? "e2e-sup",
       SUPERVISOR_PLACES: o.places.join(","),
+      SUPERVISOR_GRPC__HOST: "127.0.0.1",
       SUPERVISOR_DEVICE__START_SPREAD_SECONDS: "0",
       SUPERVISOR_DEVICE__PULL_INTERVAL_SECONDS: "5",
       SUPERVISOR_DEVICE__PROBE_INTERVAL_SECONDS: "2",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 export * from "./gen/biometricflow/v1/punch.js";
 export * from "./gen/biometricflow/v1/place.js";
 export * from "./gen/biometricflow/v1/supervisor_link.js";
+export * from "./gen/biometricflow/v1/supervisor.js";
 export * from "./gen/biometricflow/v1/analytics.js";
 export { Timestamp } from "./gen/google/protobuf/timestamp.js";
 // Every service file declares this helper type; one export settles which.

@@ -52,6 +52,8 @@ export interface LocalStack {
   clickhouse?: { url: string };
   places: StackPlace[];
   supervisor: ServiceProcess;
+  /** The supervisor's gRPC address (health, reflection, SupervisorService). */
+  supervisorGrpc: string;
   aggregator?: { address: string; process: ServiceProcess };
   /** The READY contract of `npm start`. */
   readyJson(): Record<string, unknown>;
@@ -76,10 +78,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const supervisor = new ServiceProcess({
       name: "device-supervisor",
       script: bin("services/device-supervisor/bin/bf-supervisor.js"),
-      env: { SUPERVISOR_ID: "local", SUPERVISOR_PLACES: places.map((pl) => pl.grpc).join(",") },
+      env: {
+        SUPERVISOR_ID: "local",
+        SUPERVISOR_PLACES: places.map((pl) => pl.grpc).join(","),
+        SUPERVISOR_GRPC__HOST: "127.0.0.1",
+        SUPERVISOR_GRPC__PORT: "0",
+      },
       logFile: path.join(dataDir, "logs", "supervisor.log"),
     });
-    await supervisor.start();
+    const supervisorReady = (await supervisor.start()) as { grpc: string };
     started.push(supervisor);
     let aggregator: LocalStack["aggregator"];
     if (clickhouse) {
@@ -103,11 +110,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       clickhouse: clickhouse && { url: clickhouse.url },
       places,
       supervisor,
+      supervisorGrpc: supervisorReady.grpc,
       aggregator,
       readyJson: () => ({
         clickhouse: clickhouse?.url,
         places: places.map((pl) => ({ id: pl.id, grpc: pl.grpc, timezone: pl.timezone })),
         aggregator: aggregator?.address,
+        supervisor: supervisorReady.grpc,
         devices: places.flatMap((pl) =>
           pl.devices.map((d) => ({ place: pl.id, id: d.id, serial: d.serial, host: d.host, port: d.port })),
         ),

@@ -48,6 +48,14 @@ export const supervisorConfigSchema = z
       .prefault({}),
     /** Devices syncing at once, process-wide: each holds its whole log from the read until the place acknowledged it. */
     syncConcurrency: positive(16),
+    /** This supervisor's own gRPC server: health, reflection, SupervisorService (read-only status). */
+    grpc: z
+      .object({
+        host: z.string().min(1).default("0.0.0.0"),
+        port: z.number().int().min(0).max(65_535).default(0), // 0: any free port, announced on READY
+      })
+      .strict()
+      .prefault({}),
     rpcDeadlineMs: positive(10_000),
     statusCoalesceMs: positive(500),
     shutdownDeadlineMs: positive(20_000),

@@ -1,5 +1,8 @@
+import { startGrpcServer } from "@biometricflow/grpc-kit";
+import { SupervisorServiceDefinition } from "@biometricflow/proto";
 import { createLogger, startTelemetry } from "@biometricflow/telemetry";
 import { loadSupervisorConfig } from "./config.js";
+import { supervisorService } from "./status/supervisor-service.js";
 import { startSupervisor } from "./supervisor.js";
 
 async function main(): Promise<void> {
@@ -7,12 +10,30 @@ async function main(): Promise<void> {
   const log = createLogger("device-supervisor");
   const telemetry = startTelemetry("device-supervisor", log);
   const supervisor = startSupervisor(config, log);
+  // Health is SERVING only while every place link is attached: a supervisor cut off from its
+  // place captures punches it cannot deliver.
+  const server = await startGrpcServer({
+    host: config.grpc.host,
+    port: config.grpc.port,
+    log,
+    register: (s) => s.add(SupervisorServiceDefinition, supervisorService(supervisor)),
+  }).catch(async (err: unknown) => {
+    await supervisor.stop();
+    throw new Error(
+      `cannot serve gRPC on ${config.grpc.host}:${config.grpc.port}: ${(err as Error).message}`,
+    );
+  });
+  const followLinks = (): void => server.setServing(supervisor.allAttached());
+  supervisor.onLinkChange(followLinks);
+  followLinks();
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping: closing every device session");
+    server.setServing(false);
     await supervisor.stop();
+    await server.shutdown(1_000);
     await telemetry.shutdown().catch(() => undefined);
     log.flush();
     process.exit(0);
@@ -20,8 +41,10 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
   await supervisor.attached;
-  if (!stopping)
-    process.stdout.write(`READY ${JSON.stringify({ supervisor: config.id, places: config.places })}\n`);
+  if (!stopping) {
+    const ready = { supervisor: config.id, places: config.places, grpc: server.address };
+    process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+  }
 }
 
 main().catch((err: unknown) => {

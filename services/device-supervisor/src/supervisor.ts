@@ -1,3 +1,4 @@
+import type { GetSupervisorStatusResponse } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
 import { DEFAULT_BACKOFF } from "./backoff.js";
 import type { SupervisorConfig } from "./config.js";
@@ -11,6 +12,12 @@ export interface Supervisor {
   places: readonly PlaceSupervisor[];
   /** Resolves once every place has sent its first assignment. */
   attached: Promise<void>;
+  /** True while every place's Attach stream is open (what health reports). */
+  allAttached(): boolean;
+  /** Called whenever a place link changes. */
+  onLinkChange(listener: () => void): void;
+  /** What SupervisorService answers. */
+  status(): GetSupervisorStatusResponse;
   stop(): Promise<void>;
 }
 
@@ -33,6 +40,7 @@ export function startSupervisor(config: SupervisorConfig, log: Logger): Supervis
   const tuning = tuningFrom(config);
   const syncSlots = new Limiter(config.syncConcurrency);
   // One port config for all devices: their log lines name the device, no child logger each.
+  const startedAt = new Date();
   const shared = { sessions: new SessionRegistry(), timeoutMs: config.device.timeoutMs, log };
   const places = config.places.map((address) =>
     startPlaceSupervisor({
@@ -52,6 +60,9 @@ export function startSupervisor(config: SupervisorConfig, log: Logger): Supervis
   return {
     places,
     attached: Promise.all(places.map((p) => p.attached)).then(() => undefined),
+    allAttached: () => places.every((p) => p.link.phase === "attached"),
+    onLinkChange: (listener) => places.forEach((p) => p.onLinkChange(listener)),
+    status: () => ({ supervisorId: config.id, startedAt, places: places.map((p) => p.status()) }),
     stop: () => Promise.all(places.map((p) => p.stop(config.shutdownDeadlineMs))).then(() => undefined),
   };
 }

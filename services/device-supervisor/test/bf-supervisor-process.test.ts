@@ -61,6 +61,7 @@ test("bf-supervisor prints one READY line once attached; SIGTERM during a locked
   expect(JSON.parse(lines[0]!.slice("READY ".length))).toEqual({
     supervisor: "sup-proc",
     places: [server.address],
+    grpc: expect.stringMatching(/^0\.0\.0\.0:\d+$/),
   });
   await waitFor("the device disabled for the read", () => !device!.state.enabled, 15_000);
 

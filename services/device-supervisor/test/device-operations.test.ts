@@ -244,7 +244,10 @@ describe("commands from the place", () => {
     await settle();
     failed.actor.send({ type: "COMMAND", command: command("f1", { syncTime: {} }) });
     await settle();
-    expect(failed.link.completed).toEqual([expect.objectContaining({ commandId: "f1", ok: false })]);
+    // Not run because the device is away: the place may send it again later.
+    expect(failed.link.completed).toEqual([
+      expect.objectContaining({ commandId: "f1", ok: false, retryable: true }),
+    ]);
     expect(failed.link.completed[0]!.error).toContain("FAILED");
     failed.actor.stop();
 
@@ -255,7 +258,10 @@ describe("commands from the place", () => {
       command: command("u1", { upsertUser: { user: undefined, password: "" } }),
     });
     await settle();
-    expect(live.link.completed).toEqual([expect.objectContaining({ commandId: "u1", ok: false })]);
+    // Refused by the device (or as malformed): sending it again would not help.
+    expect(live.link.completed).toEqual([
+      expect.objectContaining({ commandId: "u1", ok: false, retryable: false }),
+    ]);
     expect(live.state()).toBe("active.live.idle");
     live.actor.stop();
   });
@@ -267,7 +273,9 @@ describe("commands from the place", () => {
     h.actor.send({ type: "COMMAND", command: command("r1", { pull: {} }) });
     h.actor.send({ type: "REMOVE" });
     await settle();
-    expect(h.link.completed).toEqual([expect.objectContaining({ commandId: "r1", ok: false })]);
+    expect(h.link.completed).toEqual([
+      expect.objectContaining({ commandId: "r1", ok: false, retryable: true }),
+    ]);
     expect(h.link.lastStatus("dev-1")).toMatchObject({ state: S.DEVICE_STATE_DISABLED });
     expect(h.actor.getSnapshot().status).toBe("done");
   });

@@ -106,7 +106,7 @@ test("routes commands to their device and refuses commands for devices it does n
   s.actor.send({ type: "COMMAND", command: { commandId: "2", deviceId: "zz", syncTime: {} } });
   await settle();
   expect(s.link.completed).toEqual([
-    expect.objectContaining({ commandId: "2", ok: false }),
+    expect.objectContaining({ commandId: "2", ok: false, retryable: true }),
     expect.objectContaining({ commandId: "1", ok: true }),
   ]);
   s.actor.stop();

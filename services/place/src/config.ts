@@ -97,19 +97,24 @@ export const placeConfigSchema = z
 export type PlaceConfig = z.infer<typeof placeConfigSchema>;
 export type DeviceConfig = PlaceConfig["devices"][number];
 
-/**
- * The place's configuration: PLACE_* variables over the file (--config or PLACE_CONFIG, YAML or
- * JSON) over defaults. A relative journal path in a file is relative to that file.
- * Throws ConfigError with every problem and its path.
- */
-export function loadPlaceConfig(argv: string[], env: NodeJS.ProcessEnv): PlaceConfig {
+/** The config file named by --config or PLACE_CONFIG, if any. */
+export function placeConfigFile(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
   let file: string | undefined;
   try {
     file = parseArgs({ args: argv, options: { config: { type: "string" } } }).values.config;
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}; usage: bf-place [--config FILE]`);
   }
-  file ??= env.PLACE_CONFIG || undefined;
+  return file ?? (env.PLACE_CONFIG || undefined);
+}
+
+/**
+ * The place's configuration: PLACE_* variables over the file (--config or PLACE_CONFIG, YAML or
+ * JSON) over defaults. A relative journal path in a file is relative to that file.
+ * Throws ConfigError with every problem and its path.
+ */
+export function loadPlaceConfig(argv: string[], env: NodeJS.ProcessEnv): PlaceConfig {
+  const file = placeConfigFile(argv, env);
   const { PLACE_CONFIG: _file, ...rest } = env;
   let config: PlaceConfig;
   try {

@@ -1,20 +1,39 @@
 import { ConfigError } from "@biometricflow/config";
 import { createLogger, startTelemetry } from "@biometricflow/telemetry";
-import { loadPlaceConfig } from "./config.js";
+import { loadPlaceConfig, placeConfigFile } from "./config.js";
+import { watchConfig } from "./config-reload/watch-config.js";
 import { JournalError } from "./journal/journal-error.js";
 import { startPlace } from "./start-place.js";
 
+/** Edits within this window (write, rename, touch) make one reload. */
+const RELOAD_DEBOUNCE_MS = 300;
+
 // bf-place: config -> logger -> telemetry -> journal + gRPC -> SERVING -> one READY line on stdout.
 async function main(): Promise<void> {
-  const config = loadPlaceConfig(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  const config = loadPlaceConfig(argv, process.env);
   const log = createLogger("place").child({ place: config.id });
   const telemetry = startTelemetry("place", log);
   const place = await startPlace(config, log);
+  // The same loader as at start (variables over the file over defaults), so a reload sees what a restart would.
+  const reload = (trigger: string): void =>
+    void place.reload(() => loadPlaceConfig(argv, process.env), trigger);
+  const file = placeConfigFile(argv, process.env);
+  const stopWatching = file
+    ? watchConfig({
+        file,
+        debounceMs: RELOAD_DEBOUNCE_MS,
+        onChange: () => reload("file-change"),
+        onError: (err) =>
+          log.warn({ err: err.message, file }, "cannot watch the config file; reload with SIGHUP"),
+      })
+    : () => undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
+    stopWatching();
     await place.shutdown();
     await telemetry.shutdown();
     log.flush();
@@ -22,6 +41,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGHUP", () => !stopping && reload("SIGHUP"));
   // READY only once a signal can be handled: a stop right after READY must not kill it mid-write.
   process.stdout.write(`READY ${JSON.stringify({ place: config.id, grpc: place.address })}\n`);
 }

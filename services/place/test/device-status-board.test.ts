@@ -57,3 +57,26 @@ test("orphaned devices become UNKNOWN with the reason", () => {
   });
   board.flush();
 });
+
+test("setDevices: a removed device is announced DISABLED once and disappears; re-added, it keeps its facts", () => {
+  const board = new DeviceStatusBoard(["d1", "d2"], journal, quietLog);
+  board.report(
+    DeviceStatus.fromPartial({ deviceId: "d2", state: DeviceState.DEVICE_STATE_LIVE, firmware: "F2" }),
+  );
+  board.flush();
+  const seen: DeviceStatus[] = [];
+  board.subscribe((s) => seen.push(s));
+  board.setDevices(["d1"]);
+  expect(seen.map((s) => [s.deviceId, s.state, s.detail])).toEqual([
+    ["d2", DeviceState.DEVICE_STATE_DISABLED, "removed from the place's configuration"],
+  ]);
+  expect(board.all().map((s) => s.deviceId)).toEqual(["d1"]);
+  expect(() => board.get("d2")).toThrow(/not a device of this place/);
+  board.setDevices(["d1", "d2"], new Date(), "added again");
+  expect(board.get("d2")).toMatchObject({
+    state: DeviceState.DEVICE_STATE_UNKNOWN,
+    firmware: "F2",
+    detail: "added again",
+  });
+  expect(seen).toHaveLength(2);
+});

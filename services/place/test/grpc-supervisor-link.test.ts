@@ -32,7 +32,12 @@ test("one supervisor runs the devices; a second waits and takes over when the fi
 });
 
 test("UpsertUser stores, audits and pushes the user (with its password) to every device", async () => {
-  const s = fakeSupervisor(t.link, "s1");
+  const s = fakeSupervisor(
+    t.link,
+    "s1",
+    () => ({ ok: true }),
+    () => true,
+  );
   await s.assignments.next();
   const r = await t.api.upsertUser({
     user: { userId: "42", name: "Ada", privilege: Privilege.PRIVILEGE_ADMIN, card: 7 },
@@ -40,8 +45,8 @@ test("UpsertUser stores, audits and pushes the user (with its password) to every
     actor: "hr-admin",
   });
   expect(r.devices).toEqual([
-    { deviceId: "d1", ok: true, error: "" },
-    { deviceId: "d2", ok: true, error: "" },
+    { deviceId: "d1", ok: true, error: "", pending: false },
+    { deviceId: "d2", ok: true, error: "", pending: false },
   ]);
   const sent = [await s.commands.next(), await s.commands.next()];
   expect(sent.map((c) => c.deviceId).sort()).toEqual(["d1", "d2"]);
@@ -49,7 +54,17 @@ test("UpsertUser stores, audits and pushes the user (with its password) to every
   const { users } = await t.api.listUsers({});
   expect(users).toEqual([expect.objectContaining({ userId: "42", name: "Ada", card: 7 })]);
   expect(JSON.stringify(users)).not.toContain("1234");
-  expect(t.place.journal.audit.recent(1)[0]).toMatchObject({
+  const audit = t.place.journal.audit.recent(3);
+  expect(
+    audit
+      .slice(0, 2)
+      .map((e) => [e.action, e.detail.deviceId])
+      .sort(),
+  ).toEqual([
+    ["user.upsert.applied", "d1"],
+    ["user.upsert.applied", "d2"],
+  ]);
+  expect(audit[2]).toMatchObject({
     actor: "hr-admin",
     action: "user.upsert",
     target: "42",
@@ -59,15 +74,16 @@ test("UpsertUser stores, audits and pushes the user (with its password) to every
   await s.stop();
 });
 
-test("with no supervisor, UpsertUser still stores the user and reports each device as not reached", async () => {
+test("with no supervisor, UpsertUser still stores the user and reports each device as pending", async () => {
   const r = await t.api.upsertUser({ user: { userId: "42" }, actor: "a" });
-  expect(r.devices.map((d) => [d.deviceId, d.ok])).toEqual([
-    ["d1", false],
-    ["d2", false],
+  expect(r.devices.map((d) => [d.deviceId, d.ok, d.pending])).toEqual([
+    ["d1", false, true],
+    ["d2", false, true],
   ]);
-  expect(r.devices[0]!.error).toMatch(/no supervisor/);
+  expect(r.devices[0]!.error).toMatch(/device is UNKNOWN; applied when it is live again/);
   expect((await t.api.listUsers({})).users).toHaveLength(1);
-  expect((await t.api.deleteUser({ userId: "42", actor: "a" })).devices.every((d) => !d.ok)).toBe(true);
+  const deleted = await t.api.deleteUser({ userId: "42", actor: "a" });
+  expect(deleted.devices.every((d) => !d.ok && d.pending)).toBe(true);
 });
 
 test("a command nobody answers fails with UNAVAILABLE after its timeout instead of hanging", async () => {

@@ -1,4 +1,5 @@
 import type { DeviceStatus } from "@biometricflow/proto";
+import { ClientError, Status } from "nice-grpc";
 import { describeError } from "../errors.js";
 import type { DeviceLog } from "../machines/device-context.js";
 
@@ -68,6 +69,8 @@ export class StatusReporter {
       results.forEach((r, i) => {
         if (r.status === "fulfilled") return;
         const status = batch[i]!;
+        // The place no longer has this device (removed from its configuration): nothing to retry.
+        if (r.reason instanceof ClientError && r.reason.code === Status.NOT_FOUND) return;
         if (!failed)
           this.o.log.warn({ err: describeError(r.reason) }, "device status not delivered; will retry");
         failed = true;

@@ -7,7 +7,7 @@ import type { DeviceContext } from "./device-context.js";
 // What the device machine hands to its I/O: actor inputs built from the context, and the one
 // side effect an action may take (answering a command it will not run).
 
-/** Tell the place a command will not run, and why. */
+/** Tell the place a command will not run, and why: it never reached the device, so it may be sent again. */
 export function refuse(c: DeviceContext, command: DeviceCommand, why: string): void {
   c.link
     .completeCommand({
@@ -18,6 +18,7 @@ export function refuse(c: DeviceContext, command: DeviceCommand, why: string): v
       timeAfter: "",
       stored: 0,
       cleared: 0,
+      retryable: true,
     })
     .catch((err: unknown) =>
       c.log.warn({ device: c.settings.id, err: describeError(err) }, "could not answer a command"),

@@ -110,6 +110,7 @@ export const supervisorMachine = setup({
           timeAfter: "",
           stored: 0,
           cleared: 0,
+          retryable: true,
         })
         .catch((err: unknown) => log.warn({ err: describeError(err) }, "could not answer a command"));
     }),

@@ -24,7 +24,7 @@ export interface CommandOutcome {
 
 type Answer = Partial<Omit<CompleteCommandRequest, "commandId" | "ok" | "error">>;
 
-const EMPTY_ANSWER = { timeBefore: "", timeAfter: "", stored: 0, cleared: 0 };
+const EMPTY_ANSWER = { timeBefore: "", timeAfter: "", stored: 0, cleared: 0, retryable: false };
 
 /** The session is gone (not just this command refused): the actor must reconnect. */
 function sessionLost(err: unknown): boolean {
@@ -58,6 +58,7 @@ export async function runCommand(r: CommandRun): Promise<CommandOutcome> {
         ok: false,
         error: describeError(err),
         ...EMPTY_ANSWER,
+        retryable: sessionLost(err), // the device may never have seen it: the place may send it again
       })
       .catch(() => undefined); // the place re-sends commands it never heard back about
     if (sessionLost(err)) throw err;

@@ -61,6 +61,11 @@ export class LinkServer extends EventEmitter {
     await this.server?.shutdown();
   }
 
+  /** The place vanishes: every call, Attach streams included, is cut at once. */
+  kill(): void {
+    this.server?.forceShutdown();
+  }
+
   /** Replace the device list; attached supervisors get it at once. */
   assign(assignment: DeviceAssignment): void {
     this.assignment = assignment;

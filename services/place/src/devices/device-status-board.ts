@@ -23,8 +23,31 @@ export class DeviceStatusBoard {
     private readonly log: Logger,
     now = new Date(),
   ) {
-    const stored = new Map(journal.devices.statuses().map((s) => [s.deviceId, s.statusJson]));
-    for (const id of deviceIds) {
+    this.setDevices(deviceIds, now);
+  }
+
+  /**
+   * Follow the configured device list: a new device starts from its stored facts (state UNKNOWN);
+   * a removed one is announced DISABLED to subscribers once, then disappears.
+   */
+  setDevices(deviceIds: readonly string[], now = new Date(), addedBecause?: string): void {
+    const wanted = new Set(deviceIds);
+    for (const [id, last] of this.latest) {
+      if (wanted.has(id)) continue;
+      this.latest.delete(id);
+      this.dirty.delete(id);
+      const gone = {
+        ...last,
+        state: DeviceState.DEVICE_STATE_DISABLED,
+        stateSince: now,
+        detail: "removed from the place's configuration",
+      };
+      for (const listener of this.listeners) listener(gone);
+    }
+    const added = deviceIds.filter((id) => !this.latest.has(id));
+    if (added.length === 0) return;
+    const stored = new Map(this.journal.devices.statuses().map((s) => [s.deviceId, s.statusJson]));
+    for (const id of added) {
       const json = stored.get(id);
       const last = json
         ? DeviceStatus.fromJSON(JSON.parse(json))
@@ -34,8 +57,14 @@ export class DeviceStatusBoard {
         ...last,
         state: DeviceState.DEVICE_STATE_UNKNOWN,
         stateSince: now,
-        detail: json ? "place restarted; waiting for its supervisor" : "no supervisor has reported yet",
+        detail:
+          addedBecause ??
+          (json ? "place restarted; waiting for its supervisor" : "no supervisor has reported yet"),
       });
+      if (this.listeners.size > 0) {
+        const current = this.get(id);
+        for (const listener of this.listeners) listener(current);
+      }
     }
   }
 

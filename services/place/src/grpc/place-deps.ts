@@ -6,6 +6,7 @@ import type { Ingest } from "../punches/ingest.js";
 import type { PunchFeed } from "../punches/punch-feed.js";
 import type { CommandBus } from "../supervisors/command-bus.js";
 import type { SupervisorHub } from "../supervisors/supervisor-hub.js";
+import type { DeviceOutbox } from "../users/device-outbox.js";
 
 /** What the gRPC services of a place work with. */
 export interface PlaceDeps {
@@ -17,5 +18,6 @@ export interface PlaceDeps {
   board: DeviceStatusBoard;
   hub: SupervisorHub;
   commands: CommandBus;
+  outbox: DeviceOutbox;
   log: Logger;
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NotFoundError, type KitCallContext } from "@biometricflow/grpc-kit";
 import { Privilege, type DeviceOutcome, type PlaceServiceImplementation } from "@biometricflow/proto";
 import type { PlaceDeps } from "./place-deps.js";
-import type { CommandAction } from "../supervisors/command-bus.js";
+import type { OutboxOp } from "../journal/outbox-table.js";
 import { requireText } from "./requests.js";
 import { userToProto } from "./to-proto.js";
 
@@ -14,21 +14,30 @@ const PRIVILEGES = new Set([
   Privilege.PRIVILEGE_ADMIN,
 ]);
 
-/** Users: stored and audited first (the place is the source of truth), then pushed to every device. */
+/**
+ * Users: stored, audited and queued for every device in one transaction (the place is the source
+ * of truth), then applied to each live device. A device that cannot be reached keeps the change in
+ * the journal's outbox and gets it when it is live again: its outcome is "pending", not failed.
+ */
 export function userAdmin(d: PlaceDeps): UserAdmin {
-  /** Send one action to every device of the place; an unreachable device is an outcome, not a failure. */
-  async function toEveryDevice(action: CommandAction, signal: AbortSignal): Promise<DeviceOutcome[]> {
-    return Promise.all(
-      d.config.devices.map(async ({ id }): Promise<DeviceOutcome> => {
-        try {
-          const r = await d.commands.run(id, action, signal);
-          return { deviceId: id, ok: r.ok, error: r.ok ? "" : r.error || "the device refused" };
-        } catch (err) {
-          if (signal.aborted) throw err;
-          return { deviceId: id, ok: false, error: (err as Error).message };
-        }
+  /** Queue the change for every device; call inside the transaction that makes it. */
+  function enqueue(userId: string, op: OutboxOp, actor: string, atMs: number): Queued[] {
+    return d.config.devices.map(({ id }) => ({
+      deviceId: id,
+      change: d.journal.outbox.enqueue({ deviceId: id, userId, op, actor, atMs }),
+    }));
+  }
+
+  /** Each device's outcome for its queued change; a cancelled call leaves the changes queued. */
+  async function outcomes(queued: Queued[], signal: AbortSignal): Promise<DeviceOutcome[]> {
+    const all = Promise.all(
+      queued.map(async ({ deviceId, change }): Promise<DeviceOutcome> => {
+        const o = await d.outbox.settle(deviceId, change);
+        if (o.kind === "applied") return { deviceId, ok: true, error: "", pending: false };
+        return { deviceId, ok: false, error: o.error, pending: o.kind === "pending" };
       }),
     );
+    return Promise.race([all, aborted(signal)]);
   }
 
   return {
@@ -48,7 +57,7 @@ export function userAdmin(d: PlaceDeps): UserAdmin {
         throw new InvalidArgumentError(`user.privilege ${u.privilege} is unknown`);
       if (req.password.length > 8) throw new InvalidArgumentError("password must be at most 8 characters");
       const actor = requireText(req.actor, "actor");
-      const password = d.journal.transaction(() => {
+      const queued = d.journal.transaction(() => {
         d.journal.users.upsert(user, req.password);
         const { updatedAtMs: _at, userId: _id, ...detail } = user;
         d.journal.audit.record({
@@ -58,28 +67,35 @@ export function userAdmin(d: PlaceDeps): UserAdmin {
           target: user.userId,
           detail: { ...detail, passwordChanged: req.password !== "" },
         });
-        return d.journal.users.passwordOf(user.userId);
+        return enqueue(user.userId, "upsert", actor, user.updatedAtMs);
       });
-      const stored = userToProto(user);
-      const devices = await toEveryDevice({ upsertUser: { user: stored, password } }, ctx.signal);
-      return { user: stored, devices };
+      return { user: userToProto(user), devices: await outcomes(queued, ctx.signal) };
     },
 
     async deleteUser(req, ctx) {
       const userId = requireText(req.userId, "user_id", 24);
       const actor = requireText(req.actor, "actor");
-      d.journal.transaction(() => {
+      const queued = d.journal.transaction(() => {
         if (!d.journal.users.delete(userId))
           throw new NotFoundError(`user "${userId}" is not a user of this place`);
-        d.journal.audit.record({
-          atMs: Date.now(),
-          actor,
-          action: "user.delete",
-          target: userId,
-          detail: {},
-        });
+        const atMs = Date.now();
+        d.journal.audit.record({ atMs, actor, action: "user.delete", target: userId, detail: {} });
+        return enqueue(userId, "delete", actor, atMs);
       });
-      return { devices: await toEveryDevice({ deleteUser: { userId } }, ctx.signal) };
+      return { devices: await outcomes(queued, ctx.signal) };
     },
   };
+}
+
+interface Queued {
+  deviceId: string;
+  change: number;
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (): void => reject(new DOMException("The operation was aborted", "AbortError"));
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
 }

@@ -15,6 +15,9 @@ export class DeviceTable {
   private readonly upsertCursor: Statement;
   private readonly selectStatuses: Statement<[], { deviceId: string; statusJson: string }>;
   private readonly upsertStatus: Statement;
+  private readonly selectKnown: Statement<[], { deviceId: string; removed: number }>;
+  private readonly upsertConfig: Statement;
+  private readonly markRemoved: Statement<[number, string]>;
 
   constructor(db: Database) {
     this.selectCursor = db.prepare<[string], CursorRow>(`
@@ -35,6 +38,28 @@ export class DeviceTable {
       INSERT INTO device_state (device_id, status_json, status_updated_at_ms) VALUES (@deviceId, @statusJson, @atMs)
       ON CONFLICT (device_id) DO UPDATE SET status_json = excluded.status_json,
         status_updated_at_ms = excluded.status_updated_at_ms`);
+    this.selectKnown = db.prepare<[], { deviceId: string; removed: number }>(
+      `SELECT device_id AS deviceId, removed_at_ms IS NOT NULL AS removed FROM device_state`,
+    );
+    this.upsertConfig = db.prepare(`
+      INSERT INTO device_state (device_id, config_json) VALUES (@deviceId, @configJson)
+      ON CONFLICT (device_id) DO UPDATE SET config_json = excluded.config_json, removed_at_ms = NULL`);
+    this.markRemoved = db.prepare<[number, string]>(
+      `UPDATE device_state SET removed_at_ms = ? WHERE device_id = ? AND removed_at_ms IS NULL`,
+    );
+  }
+
+  /**
+   * Record the configured device list: each device's settings (no comm key), and which known
+   * devices left it (their cursors are kept for a return). Returns the ids the journal had never
+   * seen. Call inside a transaction.
+   */
+  syncConfigured(devices: readonly { id: string; configJson: string }[], atMs: number): string[] {
+    const known = new Map(this.selectKnown.all().map((r) => [r.deviceId, r.removed !== 0]));
+    const wanted = new Set(devices.map((d) => d.id));
+    for (const [id, removed] of known) if (!wanted.has(id) && !removed) this.markRemoved.run(atMs, id);
+    for (const d of devices) this.upsertConfig.run({ deviceId: d.id, configJson: d.configJson });
+    return devices.map((d) => d.id).filter((id) => !known.has(id));
   }
 
   cursor(deviceId: string): CursorRow {

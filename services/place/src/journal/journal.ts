@@ -5,6 +5,7 @@ import { AuditTable } from "./audit-table.js";
 import { DeviceTable } from "./device-table.js";
 import { JournalError } from "./journal-error.js";
 import { migrate } from "./migrations.js";
+import { OutboxTable } from "./outbox-table.js";
 import { PunchTable } from "./punch-table.js";
 import { UserTable } from "./user-table.js";
 
@@ -23,6 +24,7 @@ export class Journal {
   readonly devices: DeviceTable;
   readonly users: UserTable;
   readonly audit: AuditTable;
+  readonly outbox: OutboxTable;
 
   private constructor(
     readonly db: Database.Database,
@@ -32,6 +34,7 @@ export class Journal {
     this.devices = new DeviceTable(db);
     this.users = new UserTable(db);
     this.audit = new AuditTable(db);
+    this.outbox = new OutboxTable(db);
   }
 
   static open(path: string, placeId: string): Journal {

@@ -59,6 +59,28 @@ export const migrations: readonly string[] = [
     detail TEXT    NOT NULL DEFAULT '{}'
   );
   `,
+  `
+  -- User changes not yet applied to a device, oldest first; at most one per (device, user): a newer
+  -- change replaces a pending one. An upsert carries no copy of the user: it pushes the users row
+  -- as it is when the device is back.
+  CREATE TABLE device_outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id    TEXT    NOT NULL,
+    user_id      TEXT    NOT NULL,
+    op           TEXT    NOT NULL CHECK (op IN ('upsert', 'delete')),
+    actor        TEXT    NOT NULL,
+    queued_at_ms INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT    NOT NULL DEFAULT '',
+    UNIQUE (device_id, user_id)
+  );
+  CREATE INDEX device_outbox_by_device ON device_outbox (device_id, id);
+
+  -- The device list as last configured: a device seen for the first time gets the place's users;
+  -- removed_at_ms is set while a device is out of the configuration (its cursor is kept).
+  ALTER TABLE device_state ADD COLUMN config_json TEXT;
+  ALTER TABLE device_state ADD COLUMN removed_at_ms INTEGER;
+  `,
 ];
 
 export function migrate(db: Database): void {

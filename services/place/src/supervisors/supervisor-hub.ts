@@ -72,12 +72,17 @@ export class SupervisorHub {
     return this.sessions;
   }
 
-  private rebalance(): void {
+  /** The device list or its settings changed: every attached supervisor gets its new assignment. */
+  reassign(): void {
+    this.rebalance(true);
+  }
+
+  private rebalance(force = false): void {
     const all = this.o.config.devices.map((d) => d.id);
     this.sessions.forEach((session, i) => {
       const want = i === 0 ? all : [];
       const same = want.length === session.devices.size && want.every((id) => session.devices.has(id));
-      if (same && this.announced.has(session)) return;
+      if (same && this.announced.has(session) && !(force && i === 0)) return;
       this.announced.add(session);
       session.devices = new Set(want);
       session.queue.push({
