@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import { loadConfig } from "@biometricflow/config";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "@biometricflow/config";
 import { z } from "zod";
 
 const positive = (fallback: number) => z.number().int().positive().default(fallback);
@@ -65,11 +66,25 @@ export const supervisorConfigSchema = z
 export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
 
 /** Environment (SUPERVISOR_*) over the optional file (--config FILE) over defaults. */
+const USAGE = "bf-supervisor [--config FILE] (places from the file or SUPERVISOR_PLACES=host:port,...)";
+
 export function loadSupervisorConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): SupervisorConfig {
-  const at = argv.indexOf("--config");
-  const file = at >= 0 ? argv[at + 1] : undefined;
-  return loadConfig(supervisorConfigSchema, { file, envPrefix: "SUPERVISOR_", env });
+  let file: string | undefined;
+  try {
+    file = parseArgs({ args: [...argv], options: { config: { type: "string" } } }).values.config;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; usage: ${USAGE}`);
+  }
+  try {
+    return loadConfig(supervisorConfigSchema, { file, envPrefix: "SUPERVISOR_", env });
+  } catch (err) {
+    if (err instanceof ConfigError && /^\s*places:/m.test(err.message))
+      throw new ConfigError(
+        `${err.message}\n(list the places in the file or as SUPERVISOR_PLACES=host:port,...)`,
+      );
+    throw err;
+  }
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from "@biometricflow/config";
 import { startGrpcServer } from "@biometricflow/grpc-kit";
 import { SupervisorServiceDefinition } from "@biometricflow/proto";
 import { createLogger, startTelemetry } from "@biometricflow/telemetry";
@@ -49,5 +50,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`bf-supervisor: ${(err as Error).message}\n`);
-  process.exit(1);
+  // 2: a usage or configuration mistake to fix; 1: anything else (like bf-place and bf-aggregator).
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

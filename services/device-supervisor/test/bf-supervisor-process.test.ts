@@ -81,6 +81,22 @@ test("bf-supervisor refuses to start without a place, saying what is missing", a
   let stderr = "";
   child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
   const code = await new Promise<number | null>((resolve) => child!.once("exit", (c) => resolve(c)));
-  expect(code).toBe(1);
+  expect(code).toBe(2);
   expect(stderr).toMatch(/places/);
+  expect(stderr).toContain("SUPERVISOR_PLACES=host:port");
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+});
+
+test("an unknown flag is a usage error with exit 2, not ignored", async () => {
+  child = spawn(process.execPath, [bin, "--places", "x:1"], {
+    env: process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child!.once("exit", (c) => resolve(c)));
+  expect(code).toBe(2);
+  expect(stderr.trim()).toBe(
+    "bf-supervisor: Unknown option '--places'; usage: bf-supervisor [--config FILE] (places from the file or SUPERVISOR_PLACES=host:port,...)",
+  );
 });
