@@ -3,7 +3,7 @@
 // of the same rows into the same (private) ClickHouse, measured in the same run before and after.
 //
 //   npm run bench:ingest -- [--sizes 1000000,10000000] [--places 4] [--seed 1] [--cache DIR]
-//     [--aggregator-env NAME=VALUE ...] [--keep]
+//     [--aggregator-env NAME=VALUE ...] [--place-env NAME=VALUE ...] [--keep]
 //
 // Timed: from spawning the aggregator until every place's committed offset (ingest_offsets) is its
 // journal head; then SELECT count() FROM biometricflow.punches FINAL must equal N. Not timed:
@@ -20,7 +20,7 @@ import { PlaceProcess } from "../support/place.js";
 import { DEVICES_PER_PLACE, TIMEZONE, deviceId, deviceSerial, fillJournals } from "./ingest/fill-journals.js";
 import { writeLimitFile } from "./ingest/limit-file.js";
 import { limitInsert, type LimitResult } from "./ingest/limit-insert.js";
-import { cpuSeconds, machineCpu, memory } from "./proc-stats.js";
+import { cpuSeconds, descendantsNamed, machineCpu, memory } from "./proc-stats.js";
 
 interface Options {
   sizes: number[];
@@ -29,6 +29,17 @@ interface Options {
   cache: string | undefined;
   keep: boolean;
   aggregatorEnv: Record<string, string>;
+  placeEnv: Record<string, string>;
+}
+
+function envPairs(flag: string, pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((kv) => {
+      const at = kv.indexOf("=");
+      if (at < 1) throw new Error(`--${flag} takes NAME=VALUE, got ${kv}`);
+      return [kv.slice(0, at), kv.slice(at + 1)];
+    }),
+  );
 }
 
 function options(): Options {
@@ -40,6 +51,7 @@ function options(): Options {
       cache: { type: "string" },
       keep: { type: "boolean", default: false },
       "aggregator-env": { type: "string", multiple: true, default: [] },
+      "place-env": { type: "string", multiple: true, default: [] },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -54,13 +66,8 @@ function options(): Options {
     seed: int("seed", values.seed, 0),
     cache: values.cache,
     keep: values.keep,
-    aggregatorEnv: Object.fromEntries(
-      values["aggregator-env"].map((kv) => {
-        const at = kv.indexOf("=");
-        if (at < 1) throw new Error(`--aggregator-env takes NAME=VALUE, got ${kv}`);
-        return [kv.slice(0, at), kv.slice(at + 1)];
-      }),
-    ),
+    aggregatorEnv: envPairs("aggregator-env", values["aggregator-env"]),
+    placeEnv: envPairs("place-env", values["place-env"]),
   };
 }
 
@@ -81,6 +88,7 @@ export interface RunResult {
     cpuPercent: number;
   };
   placesCpuPercent: number;
+  clickhouseCpuPercent: number;
   machineBusyPercent: number;
   loadavgBefore: number[];
   loadavgAfter: number[];
@@ -129,6 +137,7 @@ async function run(o: Options, total: number): Promise<RunResult> {
             host: "127.0.0.1",
             port: 4370, // never contacted: no supervisor runs in this benchmark
           })),
+          env: o.placeEnv,
         }),
       );
     }
@@ -153,6 +162,9 @@ async function run(o: Options, total: number): Promise<RunResult> {
     });
     const loadavgBefore = loadavg().map((l) => round(l, 2));
     const placesCpu0 = places.reduce((s, p) => s + cpuSeconds(p.process.pid!), 0);
+    const servers = descendantsNamed(process.pid, "clickhouse");
+    const serverCpu = (): number => servers.reduce((s, pid) => s + cpuSeconds(pid), 0);
+    const clickhouseCpu0 = serverCpu();
     const machine0 = machineCpu();
     const started = process.hrtime.bigint();
     const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9;
@@ -178,6 +190,7 @@ async function run(o: Options, total: number): Promise<RunResult> {
     const aggregatorCpu = cpuSeconds(pid);
     const peakRss = memory(pid).peakRss;
     const placesCpu = places.reduce((s, p) => s + cpuSeconds(p.process.pid!), 0) - placesCpu0;
+    const clickhouseCpu = serverCpu() - clickhouseCpu0;
     const machine1 = machineCpu();
     const loadavgAfter = loadavg().map((l) => round(l, 2));
 
@@ -211,6 +224,7 @@ async function run(o: Options, total: number): Promise<RunResult> {
         cpuPercent: round((aggregatorCpu / seconds) * 100, 1),
       },
       placesCpuPercent: round((placesCpu / seconds) * 100, 1),
+      clickhouseCpuPercent: round((clickhouseCpu / seconds) * 100, 1),
       machineBusyPercent: round(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100),
       loadavgBefore,
       loadavgAfter,
@@ -239,6 +253,14 @@ function table(results: readonly RunResult[]): string {
     ["aggregator peak RSS", (r) => `${r.aggregator.peakRssMiB} MiB`],
     ["aggregator CPU (of one core)", (r) => `${r.aggregator.cpuPercent} %`],
     ["places CPU (sum)", (r) => `${r.placesCpuPercent} %`],
+    ["ClickHouse server CPU", (r) => `${r.clickhouseCpuPercent} %`],
+    [
+      "CPU per punch: aggregator / places / ClickHouse",
+      (r) => {
+        const us = (pct: number): number => round(((pct / 100) * r.aggregator.seconds * 1e6) / r.punches, 1);
+        return `${us(r.aggregator.cpuPercent)} / ${us(r.placesCpuPercent)} / ${us(r.clickhouseCpuPercent)} µs`;
+      },
+    ],
     [`machine busy (${cpus().length} cores = 100 %)`, (r) => `${r.machineBusyPercent} %`],
     ["loadavg before / after", (r) => `${r.loadavgBefore.join(" ")} / ${r.loadavgAfter.join(" ")}`],
   ];

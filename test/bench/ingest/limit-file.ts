@@ -1,10 +1,9 @@
 // The limit's input: every journal row as the aggregator would store it (the place's punchToProto,
-// then the aggregator's punchRow: same columns, same values), written once as a TabSeparated file
+// then the aggregator's punchLine: the very text the aggregator sends), written once as a TabSeparated file
 // for `clickhouse-client --query "INSERT ... FORMAT TabSeparated" < file`.
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
-import { tsvLine } from "@biometricflow/clickhouse";
-import { punchRow } from "@biometricflow/aggregator/dist/store/punch-row.js";
+import { PUNCH_COLUMNS, punchLine } from "@biometricflow/aggregator/dist/store/punch-row.js";
 import { Journal } from "@biometricflow/place";
 import { punchToProto } from "@biometricflow/place/dist/grpc/to-proto.js";
 import type { JournalSet } from "./fill-journals.js";
@@ -21,13 +20,12 @@ const PAGE = 10_000;
 
 /** Write (or reuse) journals.dir/punches.tsv; the journals must not be open elsewhere. */
 export function writeLimitFile(journals: JournalSet): LimitFile {
-  const file = path.join(journals.dir, "punches.tsv");
+  const file = path.join(journals.dir, "punches-v2.tsv"); // v2: punchLine's text
   const marker = `${file}.json`;
   if (existsSync(marker)) return JSON.parse(readFileSync(marker, "utf8")) as LimitFile;
   const fd = openSync(`${file}.part`, "w");
   let rows = 0;
   let bytes = 0;
-  let columns: string[] = [];
   try {
     for (const id of journals.placeIds) {
       const journal = Journal.open(path.join(journals.dir, `${id}.db`), id);
@@ -37,9 +35,7 @@ export function writeLimitFile(journals: JournalSet): LimitFile {
           if (page.length === 0) break;
           let text = "";
           for (const r of page) {
-            const row = punchRow(punchToProto(r));
-            if (rows === 0) columns = Object.keys(row);
-            text += tsvLine(Object.values(row) as (string | number)[]);
+            text += punchLine(punchToProto(r));
             rows++;
           }
           bytes += writeSync(fd, text);
@@ -53,7 +49,7 @@ export function writeLimitFile(journals: JournalSet): LimitFile {
     closeSync(fd);
   }
   renameSync(`${file}.part`, file);
-  const result: LimitFile = { path: file, rows, bytes, columns };
+  const result: LimitFile = { path: file, rows, bytes, columns: [...PUNCH_COLUMNS] };
   writeFileSync(marker, JSON.stringify(result));
   return result;
 }
