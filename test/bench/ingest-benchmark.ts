@@ -215,7 +215,12 @@ async function run(o: Options, total: number): Promise<RunResult> {
     return {
       punches: total,
       places: o.places,
-      limit: limit.map((l) => ({ seconds: round(l.seconds, 2), rowsPerSecond: round(l.rowsPerSecond) })),
+      limit: limit.map((l) => ({
+        seconds: round(l.seconds, 2),
+        rowsPerSecond: round(l.rowsPerSecond),
+        clientCpu: round(l.clientCpu, 2),
+        serverCpu: round(l.serverCpu, 2),
+      })),
       aggregator: {
         seconds: round(seconds, 2),
         readySeconds: round(readySeconds, 2),
@@ -244,6 +249,13 @@ function table(results: readonly RunResult[]): string {
     ["punches (places)", (r) => `${r.punches} (${r.places})`],
     ["limit: clickhouse-client TSV, rows/s", (r) => r.limit.map((l) => l.rowsPerSecond).join(" / ")],
     ["limit time", (r) => r.limit.map((l) => `${l.seconds} s`).join(" / ")],
+    [
+      "limit CPU per punch: client / server",
+      (r) => {
+        const us = (s: number): number => round((s * 1e6) / r.punches, 1);
+        return r.limit.map((l) => `${us(l.clientCpu)} / ${us(l.serverCpu)} µs`).join(", ");
+      },
+    ],
     [
       "aggregator catch-up time (READY after)",
       (r) => `${r.aggregator.seconds} s (${r.aggregator.readySeconds} s)`,

@@ -76,3 +76,10 @@ export function descendantsNamed(root: number, comm: string): number[] {
     }
   });
 }
+
+/** CPU seconds of this process's children that have exited and been waited for (cutime + cstime). */
+export function reapedChildrenCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+}

@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
 import { ClickHouseDb, lit, migrate, sql, type OpenClickHouse } from "@biometricflow/clickhouse";
+import { cpuSeconds, descendantsNamed, reapedChildrenCpuSeconds } from "../proc-stats.js";
 import type { LimitFile } from "./limit-file.js";
 
 const DATABASE = "bench_limit";
@@ -10,6 +11,9 @@ const DATABASE = "bench_limit";
 export interface LimitResult {
   seconds: number;
   rowsPerSecond: number;
+  /** CPU seconds of clickhouse-client and of the server during the insert. */
+  clientCpu: number;
+  serverCpu: number;
 }
 
 function run(command: string, args: string[], stdinFile: string): Promise<void> {
@@ -34,6 +38,9 @@ export async function limitInsert(ch: OpenClickHouse, file: LimitFile): Promise<
     await db.command(sql`DROP DATABASE IF EXISTS ${lit.database(DATABASE)}`);
     await migrate(db);
     const query = `INSERT INTO ${DATABASE}.punches (${file.columns.join(", ")}) FORMAT TabSeparated`;
+    const servers = descendantsNamed(process.pid, "clickhouse");
+    const serverCpu = (): number => servers.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const cpu0 = { client: reapedChildrenCpuSeconds(), server: serverCpu() };
     const started = process.hrtime.bigint();
     await run(
       "clickhouse-client",
@@ -41,9 +48,11 @@ export async function limitInsert(ch: OpenClickHouse, file: LimitFile): Promise<
       file.path,
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const clientCpu = reapedChildrenCpuSeconds() - cpu0.client;
+    const serverCpuUsed = serverCpu() - cpu0.server;
     const [row] = await db.rows<{ n: string }>(sql`SELECT count() AS n FROM ${db.table("punches")}`);
     if (Number(row?.n) !== file.rows) throw new Error(`limit insert stored ${row?.n} rows of ${file.rows}`);
-    return { seconds, rowsPerSecond: file.rows / seconds };
+    return { seconds, rowsPerSecond: file.rows / seconds, clientCpu, serverCpu: serverCpuUsed };
   } finally {
     await db.command(sql`DROP DATABASE IF EXISTS ${lit.database(DATABASE)}`).catch(() => undefined);
     await db.close();
