@@ -92,7 +92,7 @@ export interface RunResult {
   machineBusyPercent: number;
   loadavgBefore: number[];
   loadavgAfter: number[];
-  /** Aggregator rows/s over the median limit rows/s. */
+  /** Aggregator rows/s over the faster limit run's rows/s. */
   ratio: number;
 }
 
@@ -208,9 +208,8 @@ async function run(o: Options, total: number): Promise<RunResult> {
     limit.push(await limitInsert(ch, file));
     log(`limit again: ${round(limit[1]!.rowsPerSecond)} rows/s`);
 
-    const limitRate = limit.map((l) => l.rowsPerSecond).sort((a, b) => a - b)[
-      Math.floor((limit.length - 1) / 2)
-    ]!;
+    // The faster limit run: the other work on a shared machine only ever slows a run down.
+    const limitRate = Math.max(...limit.map((l) => l.rowsPerSecond));
     finished = true;
     return {
       punches: total,
@@ -261,7 +260,7 @@ function table(results: readonly RunResult[]): string {
       (r) => `${r.aggregator.seconds} s (${r.aggregator.readySeconds} s)`,
     ],
     ["aggregator rows/s", (r) => r.aggregator.rowsPerSecond],
-    ["aggregator / limit (median)", (r) => r.ratio],
+    ["aggregator / limit (faster run)", (r) => r.ratio],
     ["aggregator peak RSS", (r) => `${r.aggregator.peakRssMiB} MiB`],
     ["aggregator CPU (of one core)", (r) => `${r.aggregator.cpuPercent} %`],
     ["places CPU (sum)", (r) => `${r.placesCpuPercent} %`],
