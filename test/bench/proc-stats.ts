@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Clock ticks per second of /proc/PID/stat's CPU times. */
 export const CLK_TCK = (() => {
@@ -48,4 +48,38 @@ export function machineCpu(): { busy: number; total: number } {
   const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   return { busy: (total - idle) / CLK_TCK, total: total / CLK_TCK };
+}
+
+/** Descendants of a process (children, their children...) whose command name starts with `comm`. */
+export function descendantsNamed(root: number, comm: string): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      parent.set(pid, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true;
+    return false;
+  };
+  return [...parent.keys()].filter((pid) => {
+    if (!isDescendant(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith(comm);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** CPU seconds of this process's children that have exited and been waited for (cutime + cstime). */
+export function reapedChildrenCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
 }

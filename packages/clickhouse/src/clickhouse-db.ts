@@ -1,4 +1,5 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
+import { Readable } from "node:stream";
 import { lit, type Sql } from "./sql-literal.js";
 
 export type TableName =
@@ -15,9 +16,12 @@ export interface ClickHouseDbOptions {
   password?: string;
 }
 
+const columnRe = /^[a-z_][a-z0-9_]{0,62}$/;
+
 /**
  * The only door to ClickHouse: statements are `Sql` values (see sql-literal.ts), inserts send rows
- * as JSONEachRow bodies (data, never SQL text). 64-bit integers come back as strings in JSON.
+ * as JSONEachRow or TabSeparated bodies (data, never SQL text). 64-bit integers come back as
+ * strings in JSON.
  */
 export class ClickHouseDb {
   readonly url: string;
@@ -76,6 +80,23 @@ export class ClickHouseDb {
       table: this.table(table).text,
       values: rows as object[],
       format: "JSONEachRow",
+    });
+  }
+
+  /**
+   * Rows already encoded as TabSeparated lines (tsv.ts) in `columns` order: the bulk path, which
+   * ClickHouse parses several times faster than JSONEachRow. Column names are code, not input.
+   */
+  async insertTsv(table: TableName, columns: readonly string[], body: Buffer | string): Promise<void> {
+    if (body.length === 0) return;
+    const [first, ...rest] = columns;
+    if (first === undefined || !columns.every((c) => columnRe.test(c)))
+      throw new Error(`insertTsv: bad column list ${JSON.stringify(columns)}`);
+    await this.client.insert({
+      table: this.table(table).text,
+      columns: [first, ...rest],
+      values: Readable.from([typeof body === "string" ? Buffer.from(body) : body], { objectMode: false }),
+      format: "TabSeparated",
     });
   }
 

@@ -10,3 +10,4 @@ export { openClickHouse, type OpenClickHouse, type OpenClickHouseOptions } from 
 export { migrate, MigrationError, type MigrationResult } from "./migrations/migrate.js";
 export { migrations, type Migration } from "./migrations/schema.js";
 export { openTestClickHouse } from "./testing.js";
+export { tsvString } from "./tsv.js";

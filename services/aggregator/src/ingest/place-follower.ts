@@ -1,12 +1,21 @@
 import type { Punch, WatchPunchesResponse } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
-import { punchRow } from "../store/punch-row.js";
+import { punchLine } from "../store/punch-row.js";
 import type { PunchStore } from "../store/punch-store.js";
 import { Backoff, retry, sleep } from "./backoff.js";
 import type { IngestStatusBoard } from "./ingest-status.js";
+import { InsertSpans } from "./insert-spans.js";
 import type { LiveHub } from "./live-hub.js";
 import { nextOrTimeout, TIMEOUT } from "./next-or-timeout.js";
-import { tracedInsert } from "./traced-insert.js";
+import { TsvBatch } from "./tsv-batch.js";
+
+/** The punches received and not yet stored: their rows, and what live subscribers and traces need. */
+interface Batch {
+  rows: TsvBatch;
+  /** Kept only while someone watches StreamPunches: published once stored. */
+  live: Punch[];
+  spans: InsertSpans;
+}
 
 export interface FollowerOptions {
   batchSize: number;
@@ -32,23 +41,34 @@ export interface FollowerDeps {
  * insert succeeded, so a crash at any point replays at most the uncommitted tail, which the
  * ReplacingMergeTree key folds away (exactly once in the FINAL view).
  *
+ * Each punch becomes its TabSeparated row as it arrives (a bad one throws there: the stream is
+ * dropped and retried, so the place's ingest stalls loudly instead of losing the punch); the
+ * punch objects are kept only for StreamPunches subscribers present when it arrived.
+ *
  * Backpressure: while an insert is pending or retried the stream is not read, so gRPC flow
  * control holds the place back; memory is bounded by batchSize plus what the stream buffers.
  * A dropped link is retried with backoff from the newest offset received; other places' followers
  * are independent of this one.
  */
 export class PlaceFollower {
-  private buffer: Punch[] = [];
-  private oldestAt = 0;
+  private buffer: Batch;
   private received = 0;
   private committed = 0;
   private head = 0;
 
-  constructor(private readonly d: FollowerDeps) {}
+  constructor(private readonly d: FollowerDeps) {
+    this.buffer = this.newBatch();
+  }
+
+  /** A new batch, reusing the rows buffer of the one just stored. */
+  private newBatch(rows = new TsvBatch()): Batch {
+    rows.clear();
+    return { rows, live: [], spans: new InsertSpans(this.d.placeId) };
+  }
 
   /** Newest offset read from the place, newest stored and committed, punches held in memory. */
   get position(): { received: number; committed: number; buffered: number } {
-    return { received: this.received, committed: this.committed, buffered: this.buffer.length };
+    return { received: this.received, committed: this.committed, buffered: this.buffer.rows.rows };
   }
 
   /** Follow until `signal` aborts, then try one last flush for up to `finalFlushMs`. */
@@ -72,12 +92,12 @@ export class PlaceFollower {
       }
     }
     this.d.status.update(this.d.placeId, { connected: false });
-    if (this.buffer.length === 0) return;
+    if (this.buffer.rows.rows === 0) return;
     try {
       await this.flush(AbortSignal.timeout(finalFlushMs));
     } catch {
       this.d.log.warn(
-        { place: this.d.placeId, punches: this.buffer.length, committed: this.committed },
+        { place: this.d.placeId, punches: this.buffer.rows.rows, committed: this.committed },
         "could not store the last punches before exit; they are replayed at the next start",
       );
     }
@@ -101,10 +121,11 @@ export class PlaceFollower {
     let first = true;
     try {
       while (true) {
+        const { rows } = this.buffer;
         const r =
-          this.buffer.length === 0
+          rows.rows === 0
             ? await next
-            : await nextOrTimeout(next, this.oldestAt + this.d.options.flushMs - Date.now());
+            : await nextOrTimeout(next, rows.firstAt + this.d.options.flushMs - Date.now());
         if (r === TIMEOUT) {
           await this.flush(signal); // the stream is not read meanwhile: backpressure
           continue;
@@ -113,7 +134,7 @@ export class PlaceFollower {
         if (first) onData();
         first = false;
         this.accept(r.value);
-        if (this.buffer.length >= this.d.options.batchSize) await this.flush(signal);
+        if (this.buffer.rows.rows >= this.d.options.batchSize) await this.flush(signal);
         next = it.next();
       }
     } finally {
@@ -135,8 +156,10 @@ export class PlaceFollower {
           "gap in journal offsets",
         );
       }
-      if (this.buffer.length === 0) this.oldestAt = Date.now();
-      this.buffer.push(p);
+      const batch = this.buffer;
+      batch.rows.add(punchLine(p), p.offset);
+      if (this.d.hub.size > 0) batch.live.push(p);
+      batch.spans.add(p);
       this.received = p.offset;
     }
     this.d.status.update(this.d.placeId, { receivedOffset: this.received });
@@ -144,30 +167,30 @@ export class PlaceFollower {
 
   /** Insert the buffer, then commit its newest offset; retried (with backoff) until done or aborted. */
   private async flush(signal: AbortSignal): Promise<void> {
-    if (this.buffer.length === 0) return;
     const batch = this.buffer;
-    const last = batch[batch.length - 1]!.offset;
+    const { rows } = batch;
+    if (rows.rows === 0) return;
+    const last = rows.lastOffset;
     const { placeId, store, options, log } = this.d;
     const onError = (what: string) => (err: unknown, attempt: number, delayMs: number) => {
       const message = err instanceof Error ? err.message : String(err);
       this.d.status.update(placeId, { lastError: `ClickHouse ${what}: ${message}` });
       log.warn(
-        { place: placeId, attempt, delayMs, err: message, rows: batch.length },
+        { place: placeId, attempt, delayMs, err: message, rows: rows.rows },
         `ClickHouse ${what} failed; retrying`,
       );
     };
     const policy = { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs, signal };
-    // A punch that cannot be stored fails like an insert: retried, reported, the stream left unread.
-    await tracedInsert(placeId, batch, () =>
-      retry(() => store.insertPunches(batch.map(punchRow)), { ...policy, onError: onError("insert") }),
+    await batch.spans.around(rows.rows, () =>
+      retry(() => store.insertPunches(rows.bytes), { ...policy, onError: onError("insert") }),
     );
     await retry(() => store.commitOffset(placeId, last, Math.max(this.head, last)), {
       ...policy,
       onError: onError("offset commit"),
     });
     this.committed = last;
-    this.buffer = [];
+    this.buffer = this.newBatch(rows);
     this.d.status.update(placeId, { committedOffset: last, lastError: "" });
-    this.d.hub.publish(batch);
+    if (batch.live.length > 0) this.d.hub.publish(batch.live);
   }
 }

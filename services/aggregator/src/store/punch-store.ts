@@ -1,12 +1,13 @@
 import { sql, type ClickHouseDb } from "@biometricflow/clickhouse";
-import type { PunchRow } from "./punch-row.js";
+import { PUNCH_COLUMNS } from "./punch-row.js";
 
 /** Punches and ingest offsets: what the followers write. */
 export class PunchStore {
   constructor(private readonly db: ClickHouseDb) {}
 
-  insertPunches(rows: readonly PunchRow[]): Promise<void> {
-    return this.db.insert("punches", rows);
+  /** Rows made by punchLine, as one TabSeparated insert. */
+  insertPunches(tsv: Buffer): Promise<void> {
+    return this.db.insertTsv("punches", PUNCH_COLUMNS, tsv);
   }
 
   /** Record that every punch up to `offset` is stored (call only after the insert succeeded). */
