@@ -6,6 +6,7 @@ import { DeviceStatusBoard } from "./devices/device-status-board.js";
 import { placeService } from "./grpc/place-service.js";
 import { supervisorLinkService } from "./grpc/supervisor-link-service.js";
 import { Journal } from "./journal/journal.js";
+import { createBatchedIngest } from "./punches/batched-ingest.js";
 import { createIngest, type Ingest } from "./punches/ingest.js";
 import { PunchFeed } from "./punches/punch-feed.js";
 import { CommandBus } from "./supervisors/command-bus.js";
@@ -36,15 +37,17 @@ export async function startPlace(config: PlaceConfig, log: Logger): Promise<Runn
       longMs: config.commands.longTimeoutSeconds * 1000,
     });
     let setServing = (_serving: boolean): void => undefined;
-    const ingest = createIngest({
+    const ingestDeps = {
       journal,
       feed,
       deviceIds,
       log,
       zone: cachedZone(config.timezone),
-      onStorageHealth: (ok) => setServing(ok), // a journal that cannot write is not serving
-    });
-    const deps = { config, deviceIds, journal, feed, ingest, board, hub, commands, log };
+      onStorageHealth: (ok: boolean) => setServing(ok), // a journal that cannot write is not serving
+    };
+    const ingest = createIngest(ingestDeps);
+    const linkIngest = createBatchedIngest(ingestDeps);
+    const deps = { config, deviceIds, journal, feed, ingest, linkIngest, board, hub, commands, log };
     const server = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
