@@ -102,3 +102,10 @@ test("bounded: beyond maxPending waiting items, add fails at once", async () => 
   );
   expect(b.waiting).toBe(0);
 });
+
+test("items answered with nothing (void results) resolve; items the receiver left out fail", async () => {
+  const b = new Batcher<number, void>(async (items) => items.slice(1).map(() => undefined), options);
+  const outcomes = Promise.allSettled([1, 2, 3].map((i) => b.add(i)));
+  await jest.advanceTimersByTimeAsync(0);
+  expect((await outcomes).map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected"]);
+});

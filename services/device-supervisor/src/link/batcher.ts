@@ -81,9 +81,9 @@ export class Batcher<T, R> {
       const results = await this.send(batch.map((w) => w.item));
       batch.forEach((w, i) => {
         const r = results[i];
-        if (r instanceof Error) w.reject(r);
-        else if (r === undefined) w.reject(new Error(`no answer for item ${i} of ${batch.length}`));
-        else w.resolve(r);
+        if (i >= results.length) w.reject(new Error(`no answer for item ${i + 1} of ${batch.length}`));
+        else if (r instanceof Error) w.reject(r);
+        else w.resolve(r as R);
       });
     } catch (err) {
       for (const w of batch) w.reject(err);
