@@ -47,6 +47,21 @@ export const supervisorConfigSchema = z
       .object({ batchSize: positive(5_000), deadlineMs: positive(60_000) })
       .strict()
       .prefault({}),
+    /**
+     * Realtime punches, coalesced per place: the first waits lingerMs for others, at most
+     * maxBatch go in one call, at most maxInFlight calls at once, at most maxPending wait (then
+     * live delivery fails at once and the next pull reads the log); a call fails after deadlineMs.
+     */
+    live: z
+      .object({
+        lingerMs: z.number().int().min(0).default(5),
+        maxBatch: positive(500),
+        maxInFlight: positive(4),
+        maxPending: positive(10_000),
+        deadlineMs: positive(5_000),
+      })
+      .strict()
+      .prefault({}),
     /** Devices syncing at once, process-wide: each holds its whole log from the read until the place acknowledged it. */
     syncConcurrency: positive(16),
     /** This supervisor's own gRPC server: health, reflection, SupervisorService (read-only status). */

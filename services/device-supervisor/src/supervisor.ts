@@ -48,6 +48,7 @@ export function startSupervisor(config: SupervisorConfig, log: Logger): Supervis
       supervisorId: config.id,
       deadlineMs: config.rpcDeadlineMs,
       ingestDeadlineMs: config.ingest.deadlineMs,
+      live: config.live,
       statusCoalesceMs: config.statusCoalesceMs,
       tuning,
       syncSlots,

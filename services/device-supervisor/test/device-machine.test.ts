@@ -223,16 +223,55 @@ describe("device machine: reboots and liveness", () => {
     h.actor.stop();
   });
 
-  test("periodic pulls read only when the count moved", async () => {
+  test("punches delivered live move the cursor: periodic pulls probe the count and read nothing", async () => {
     const h = startHarness();
     seedRecords(h.device, 10);
     await settle();
     await jest.advanceTimersByTimeAsync(60_000);
     expect(h.device.count("readLog(lock)")).toBe(1); // counts unchanged: no read
     h.device.punch("1001", "2025-03-03T09:00:00");
-    await jest.advanceTimersByTimeAsync(60_000);
+    h.device.punch("1002", "2025-03-03T09:00:05", 1);
+    await jest.advanceTimersByTimeAsync(70_000);
+    expect(h.device.count("readLog(lock)")).toBe(1);
+    expect(h.link.liveCount()).toBe(2);
+    // The place learns the new position with the live punches' identity, as a read would give it.
+    expect(h.link.cursors.get("dev-1")).toEqual({
+      recordsIngested: 12,
+      lastLocalTime: "2025-03-03T09:00:05",
+      lastUserId: "1002",
+    });
+    expect(h.link.lastStatus("dev-1")).toMatchObject({ recordsIngested: 12, recordsOnDevice: 12 });
+    h.actor.stop();
+  });
+
+  test("a record live capture missed is read from the cursor at the next probe", async () => {
+    const h = startHarness();
+    seedRecords(h.device, 10);
+    await settle();
+    h.device.punch("1001", "2025-03-03T09:00:00");
+    // Punched while the registration was gone: in the log, never heard live.
+    h.device.records.push({ uid: 3, userId: "1003", timestamp: "2025-03-03T09:01:00", verify: 1, punch: 0 });
+    h.device.punch("1004", "2025-03-03T09:02:00");
+    await jest.advanceTimersByTimeAsync(11_000); // one probe interval
     expect(h.device.count("readLog(lock)")).toBe(2);
-    expect(h.link.cursors.get("dev-1")!.recordsIngested).toBe(11);
+    expect([...h.link.punches.values()].map((p) => p.localTime)).toContain("2025-03-03T09:01:00");
+    expect(h.link.cursors.get("dev-1")).toMatchObject({ recordsIngested: 13, lastUserId: "1004" });
+    h.actor.stop();
+  });
+
+  test("a live punch the place did not store is read by a pull at once", async () => {
+    const h = startHarness();
+    seedRecords(h.device, 10);
+    await settle();
+    h.link.down = true;
+    h.device.punch("1001", "2025-03-03T09:00:00");
+    await jest.advanceTimersByTimeAsync(10);
+    h.link.down = false;
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(h.device.count("readLog(lock)")).toBe(2);
+    const stored = [...h.link.punches.values()].find((p) => p.localTime === "2025-03-03T09:00:00");
+    expect(stored?.source).toBe(PunchSource.PUNCH_SOURCE_DEVICE_PULL);
+    expect(h.link.cursors.get("dev-1")).toMatchObject({ recordsIngested: 11 });
     h.actor.stop();
   });
 });

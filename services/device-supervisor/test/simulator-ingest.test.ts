@@ -52,6 +52,29 @@ test("a live punch reaches the place promptly, marked as live", async () => {
   expect(s.storedKeys(0)).toEqual(s.deviceKeys(0));
 });
 
+test("punches delivered live are not sent again by the periodic pulls: the cursor moves past them", async () => {
+  const s = (scenario = await startScenario([{ records: 50 }]));
+  await s.allStored();
+  await s.server.until("device live", live(s, 0));
+  for (let k = 0; k < 3; k++) s.devices[0]!.punch();
+  await s.allStored(); // the place's cursor covers the live punches too
+  const syncs = new Set<number>();
+  await s.server.until("two more periodic pulls", () => {
+    const at = s.server.lastStatus(s.id(0))?.lastSyncAt?.getTime();
+    if (at !== undefined) syncs.add(at);
+    return syncs.size >= 3;
+  });
+  expect(s.storedKeys(0)).toEqual(s.deviceKeys(0));
+  // Every record reached the place once: the catch-up read, then live capture; no re-reads.
+  const receipts = [...s.server.receipts.entries()].filter(([key]) => s.deviceKeys(0).has(key));
+  expect(receipts).toHaveLength(53);
+  expect(receipts.filter(([, n]) => n !== 1)).toEqual([]);
+  expect(s.server.cursors.get(s.id(0))).toMatchObject({
+    recordsIngested: 53,
+    lastLocalTime: s.devices[0]!.state.attendance().at(-1)!.timestamp,
+  });
+});
+
 test.each(["tcp", "udp"] as const)(
   "a reboot mid-live (%s) is recovered; punches made meanwhile are caught up; live capture resumes",
   async (transport) => {

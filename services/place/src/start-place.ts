@@ -8,6 +8,7 @@ import { DeviceStatusBoard } from "./devices/device-status-board.js";
 import { placeService } from "./grpc/place-service.js";
 import { supervisorLinkService } from "./grpc/supervisor-link-service.js";
 import { Journal } from "./journal/journal.js";
+import { createBatchedIngest } from "./punches/batched-ingest.js";
 import { createIngest, type Ingest } from "./punches/ingest.js";
 import { PunchFeed } from "./punches/punch-feed.js";
 import { CommandBus } from "./supervisors/command-bus.js";
@@ -52,14 +53,16 @@ export async function startPlace(config: PlaceConfig, log: Logger): Promise<Runn
     });
     const outbox = new DeviceOutbox({ journal, board, commands, log });
     let setServing = (_serving: boolean): void => undefined;
-    const ingest = createIngest({
+    const ingestDeps = {
       journal,
       feed,
       deviceIds,
       log,
       zone: cachedZone(config.timezone),
-      onStorageHealth: (ok) => setServing(ok), // a journal that cannot write is not serving
-    });
+      onStorageHealth: (ok: boolean) => setServing(ok), // a journal that cannot write is not serving
+    };
+    const ingest = createIngest(ingestDeps);
+    const linkIngest = createBatchedIngest(ingestDeps);
     const deps = {
       get config() {
         return live.current;
@@ -68,6 +71,7 @@ export async function startPlace(config: PlaceConfig, log: Logger): Promise<Runn
       journal,
       feed,
       ingest,
+      linkIngest,
       board,
       hub,
       commands,

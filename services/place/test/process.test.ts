@@ -159,4 +159,4 @@ test("a journal held by another place process is refused with a message (exit 1)
   expect(code).toBe(1);
   expect(stderr).toMatch(/in use by another process/);
   expect(await kill(holder, "SIGTERM")).toBe(0);
-});
+}, 30_000); // two process starts and SQLite's 2 s busy wait: near 5 s on 2 busy cores

@@ -1,5 +1,6 @@
 import type {
   CompleteCommandRequest,
+  DevicePunches,
   DeviceStatus,
   IngestPunchesRequest,
   IngestPunchesResponse,
@@ -11,6 +12,12 @@ export interface DeviceLink {
   readonly supervisorId: string;
   /** Answered after the place committed the punches and the cursor. */
   ingest(request: Omit<IngestPunchesRequest, "supervisorId">): Promise<IngestPunchesResponse>;
+  /**
+   * Realtime punches (or a cursor alone), coalesced with those of the place's other devices into
+   * one call; resolves once the place stored them durably. Fails fast when too many wait or the
+   * place does not answer: the device log stays the truth and the next pull reads it.
+   */
+  ingestLive(group: DevicePunches): Promise<void>;
   audit(request: RecordAuditRequest): Promise<void>;
   completeCommand(request: CompleteCommandRequest): Promise<void>;
   /** Fire and forget: the latest status per device is delivered, bursts coalesced. */

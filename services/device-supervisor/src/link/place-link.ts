@@ -3,12 +3,14 @@ import {
   SupervisorLinkServiceDefinition,
   type AttachResponse,
   type CompleteCommandRequest,
+  type DevicePunches,
   type DeviceStatus,
   type IngestPunchesRequest,
   type IngestPunchesResponse,
   type RecordAuditRequest,
 } from "@biometricflow/proto";
 import type { DeviceLog } from "../machines/device-context.js";
+import { Batcher, type BatcherOptions } from "./batcher.js";
 import type { DeviceLink } from "./device-link.js";
 import { StatusReporter } from "./status-reporter.js";
 
@@ -20,6 +22,8 @@ export interface PlaceLinkOptions {
   /** Deadline of one IngestPunches call (a batch of thousands of punches, committed durably). */
   ingestDeadlineMs: number;
   statusCoalesceMs: number;
+  /** Realtime punches: how they are coalesced, and the deadline of one such call. */
+  live: BatcherOptions & { deadlineMs: number };
   log: DeviceLog;
 }
 
@@ -28,6 +32,7 @@ export class PlaceLink implements DeviceLink {
   readonly supervisorId: string;
   private readonly channel: ChannelClient<typeof SupervisorLinkServiceDefinition>;
   private readonly reporter: StatusReporter;
+  private readonly live: Batcher<DevicePunches, void>;
 
   constructor(private readonly o: PlaceLinkOptions) {
     this.supervisorId = o.supervisorId;
@@ -42,6 +47,7 @@ export class PlaceLink implements DeviceLink {
       retryMs: 5_000,
       log: o.log,
     });
+    this.live = new Batcher((groups) => this.sendLive(groups), o.live);
   }
 
   get address(): string {
@@ -58,6 +64,26 @@ export class PlaceLink implements DeviceLink {
       { ...request, supervisorId: this.supervisorId },
       { deadline: this.o.ingestDeadlineMs },
     );
+  }
+
+  ingestLive(group: DevicePunches): Promise<void> {
+    return this.live.add(group);
+  }
+
+  /**
+   * One IngestPunchBatch for a batch of groups. Its deadline is short: while the place is away,
+   * a live punch should fail soon (the pull catches up later), not hold memory for a minute.
+   */
+  private async sendLive(groups: DevicePunches[]): Promise<(void | Error)[]> {
+    const answer = await this.channel.client.ingestPunchBatch(
+      { supervisorId: this.supervisorId, devices: groups },
+      { deadline: this.o.live.deadlineMs },
+    );
+    return groups.map((_, i) => {
+      const r = answer.results[i];
+      if (!r) return new Error("the place answered fewer groups than were sent");
+      return r.error === "" ? undefined : new Error(r.error);
+    });
   }
 
   async audit(request: RecordAuditRequest): Promise<void> {

@@ -7,6 +7,7 @@ import { checkClock, type ClockCheck, type ClockReading } from "../sync/clock-ch
 import { runCommand, type CommandOutcome } from "../sync/commands.js";
 import type { Cursor } from "../sync/cursor.js";
 import { ingestLive } from "../sync/live-ingest.js";
+import type { LiveTally } from "../sync/live-tally.js";
 import { pull, type PullResult } from "../sync/pull.js";
 import type { SyncTarget } from "../sync/sync-target.js";
 import type { DeviceCommand } from "@biometricflow/proto";
@@ -25,6 +26,7 @@ export function syncInput(c: DeviceContext, self: AnyActorRef): SyncInput {
     batchSize: c.tuning.batchSize,
     slots: c.syncSlots,
     lockDuringRead: c.tuning.lockDuringRead,
+    live: c.live,
     cursor: c.cursor,
     onAck: (cursor) => {
       if (self.getSnapshot().status === "active") self.send({ type: "CURSOR", cursor } satisfies DeviceEvent);
@@ -37,6 +39,7 @@ export interface LiveInput {
   link: DeviceLink;
   deviceId: string;
   serial: string;
+  live: LiveTally;
   log: DeviceLog;
 }
 
@@ -71,17 +74,29 @@ export const deviceActors = {
     const timer = setTimeout(() => sendBack({ type: "TIMER" }), input.ms);
     return () => clearTimeout(timer);
   }),
-  /** Realtime capture for as long as the actor is live; punches are ingested one by one, at once. */
+  /**
+   * Realtime capture for as long as the actor is live. Each punch goes to the place at once
+   * (coalesced per place by the link) and is counted in the tally; only a failure becomes a
+   * machine event (pull soon), so a delivered punch costs no XState work.
+   */
   live: fromCallback<DeviceEvent, LiveInput>(({ input, sendBack }) => {
     let active = true;
+    let failing = false; // warn once per run of failures, not once per punch
     const offPunch = input.port.onPunch((event) => {
+      const seq = input.live.receive(event.timestamp, event.userId, Date.now());
       ingestLive(input.link, input.deviceId, input.serial, event).then(
-        () => active && sendBack({ type: "LIVE_PUNCH" }),
+        () => {
+          input.live.settle(seq, true);
+          failing = false;
+        },
         (err: unknown) => {
-          input.log.warn(
-            { device: input.deviceId, err: describeError(err) },
-            "live punch not delivered; the next pull sends it",
-          );
+          input.live.settle(seq, false);
+          if (!failing)
+            input.log.warn(
+              { device: input.deviceId, err: describeError(err) },
+              "live punch not delivered; the next pull sends it",
+            );
+          failing = true;
           if (active) sendBack({ type: "LIVE_INGEST_FAILED" });
         },
       );

@@ -4,6 +4,7 @@ import type { DeviceSettings, DeviceTuning } from "../device/device-settings.js"
 import type { Limiter } from "../limiter.js";
 import type { DeviceLink } from "../link/device-link.js";
 import type { Cursor } from "../sync/cursor.js";
+import { LiveTally } from "../sync/live-tally.js";
 
 /** The little a logger must do for a device actor. */
 export interface DeviceLog {
@@ -48,8 +49,8 @@ export interface DeviceContext extends DeviceInput {
   nextProbeAt: number;
   nextPullAt: number;
   nextClockAt: number;
-  /** Live punches delivered since the last pull: a probe that finds more new records saw live capture miss some. */
-  liveSincePull: number;
+  /** Realtime punches received and stored: lets a probe or pull tell whether the log holds anything new. */
+  live: LiveTally;
   commands: DeviceCommand[];
 }
 
@@ -59,7 +60,6 @@ export type DeviceEvent =
   | { type: "REMOVE" }
   | { type: "SHUTDOWN" }
   | { type: "CURSOR"; cursor: Cursor }
-  | { type: "LIVE_PUNCH" }
   | { type: "LIVE_INGEST_FAILED" }
   | { type: "LIVE_FAILED"; error: unknown }
   | { type: "DISCONNECTED"; error?: Error }
@@ -83,7 +83,7 @@ export function initialContext(input: DeviceInput): DeviceContext {
     nextProbeAt: 0,
     nextPullAt: 0,
     nextClockAt: 0,
-    liveSincePull: 0,
+    live: new LiveTally(),
     commands: [],
   };
 }

@@ -84,10 +84,6 @@ export const deviceMachine = setup({
     backOff: assign(({ context }) => backedOff(context)),
     failSlowly: assign(({ context }) => failedSlowly(context)),
     goneLive: assign(({ context }) => wentLive(context)),
-    livePunch: assign(({ context }) => ({
-      liveSincePull: context.liveSincePull + 1,
-      lastSeenAt: Date.now(),
-    })),
     pullSoon: assign({ nextPullAt: () => Date.now() }),
     dequeue: assign(({ context }) => ({ commands: context.commands.slice(1) })),
   },
@@ -214,11 +210,11 @@ export const deviceMachine = setup({
               link: context.link,
               deviceId: context.settings.id,
               serial: context.serial,
+              live: context.live,
               log: context.log,
             }),
           },
           on: {
-            LIVE_PUNCH: { actions: "livePunch" },
             LIVE_INGEST_FAILED: { actions: "pullSoon" },
             LIVE_FAILED: {
               target: "backingOff",

@@ -3,6 +3,7 @@ import type { DeviceCounts, DeviceIdentity } from "../device/device-port.js";
 import type { ClearResult } from "../sync/clear-log.js";
 import type { ClockReading } from "../sync/clock-check.js";
 import type { CommandOutcome } from "../sync/commands.js";
+import { liveVerdict } from "../sync/live-tally.js";
 import type { PullResult } from "../sync/pull.js";
 import type { DeviceContext } from "./device-context.js";
 
@@ -45,7 +46,6 @@ export function wentLive(c: DeviceContext): Partial<DeviceContext> {
   const now = Date.now();
   return {
     failures: 0,
-    liveSincePull: 0,
     // The first probe soon and at a random phase: it also notices punches made between the
     // catch-up read and the live registration.
     nextProbeAt: now + Math.round(c.random() * c.tuning.probeIntervalMs),
@@ -80,20 +80,18 @@ export function pulled(c: DeviceContext, r: PullResult): Partial<DeviceContext> 
     counts: r.counts,
     lastSyncAt: now,
     lastSeenAt: now,
-    liveSincePull: 0,
     nextPullAt: now + spread(c.settings.pullIntervalMs, PERIOD_SPREAD, c.random),
   };
 }
 
 export function cleared(c: DeviceContext, r: ClearResult): Partial<DeviceContext> {
-  return { cursor: r.cursor, counts: { ...c.counts, records: 0 }, lastSyncAt: Date.now(), liveSincePull: 0 };
+  return { cursor: r.cursor, counts: { ...c.counts, records: 0 }, lastSyncAt: Date.now() };
 }
 
-/** After a probe: a log that grew by more than live capture delivered (or shrank) is pulled now. */
+/** After a probe: a log holding more than live capture delivered (or less) is pulled now. */
 export function probed(c: DeviceContext, counts: DeviceCounts): Partial<DeviceContext> {
   const now = Date.now();
-  const unseen = counts.records - c.cursor.recordsIngested;
-  const missed = unseen < 0 || unseen > c.liveSincePull;
+  const missed = liveVerdict(c.cursor, c.live.snapshot(), counts.records).kind === "read";
   return {
     counts,
     lastSeenAt: now,

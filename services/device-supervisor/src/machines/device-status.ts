@@ -20,7 +20,7 @@ export function deviceStatus(c: DeviceContext): DeviceStatus {
     clockDriftSeconds: c.driftSeconds ?? 0,
     recordsIngested: c.cursor.recordsIngested,
     lastSyncAt: at(c.lastSyncAt),
-    lastSeenAt: at(c.lastSeenAt),
+    lastSeenAt: at(Math.max(c.lastSeenAt, c.live.lastPunchAt)),
     consecutiveFailures: c.failures,
     nextRetryAt: retrying ? new Date(c.since + c.retryDelayMs) : undefined,
   };

@@ -65,6 +65,7 @@ async function readAckClear(
     );
   }
   await t.port.clearLog();
+  t.live.cleared();
   await audit("clear", `${records.length} records cleared`);
   // The place must know the log starts again at 0 before new punches are pulled.
   await t.link.ingest({ deviceId: t.deviceId, deviceSerial: t.serial, punches: [], cursor: EMPTY_CURSOR });

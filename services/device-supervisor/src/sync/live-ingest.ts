@@ -5,8 +5,9 @@ import { inSpan } from "../tracing.js";
 import { livePunch } from "./punches.js";
 
 /**
- * Send one realtime punch at once. It carries no cursor: its position in the log is unknown, and
- * the next pull sends the same punch again, which the place recognises by its key.
+ * Send one realtime punch; the link coalesces it with the other devices' punches. It carries no
+ * cursor: the tally of live punches moves the cursor once a count confirms their place in the
+ * log (live-tally.ts); until then a pull may send the same punch again, recognised by its key.
  */
 export function ingestLive(
   link: DeviceLink,
@@ -14,8 +15,8 @@ export function ingestLive(
   serial: string,
   event: AttLogEvent,
 ): Promise<void> {
-  return inSpan("device.live_punch", { "device.id": deviceId }, async () => {
+  return inSpan("device.live_punch", { "device.id": deviceId }, () => {
     const punch = livePunch(event, new Date(), currentTraceCarrier());
-    await link.ingest({ deviceId, deviceSerial: serial, punches: [punch], cursor: undefined });
+    return link.ingestLive({ deviceId, deviceSerial: serial, punches: [punch], cursor: undefined });
   });
 }

@@ -2,6 +2,7 @@ import type { DevicePort } from "../device/device-port.js";
 import type { Limiter } from "../limiter.js";
 import type { DeviceLink } from "../link/device-link.js";
 import type { Cursor } from "./cursor.js";
+import type { LiveTally } from "./live-tally.js";
 
 /** One device as the sync routines see it. */
 export interface SyncTarget {
@@ -19,6 +20,8 @@ export interface SyncTarget {
   lockDuringRead: boolean;
   /** Aborted when the actor leaves the state: stop at the next step, never half-way through a clear. */
   signal: AbortSignal;
+  /** What live capture delivered since the cursor: lets a pull skip reading the log. */
+  live: LiveTally;
   /** Called after each acknowledged batch with the cursor the place now holds. */
   onAck(cursor: Cursor): void;
 }

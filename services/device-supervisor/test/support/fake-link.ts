@@ -2,6 +2,7 @@ import {
   PunchSource,
   type CapturedPunch,
   type CompleteCommandRequest,
+  type DevicePunches,
   type DeviceStatus,
   type IngestPunchesRequest,
   type IngestPunchesResponse,
@@ -46,6 +47,19 @@ export class FakeLink implements DeviceLink {
     }
     if (r.cursor) this.cursors.set(r.deviceId, r.cursor);
     return { stored, duplicates: r.punches.length - stored, headOffset: this.punches.size };
+  }
+
+  /** Live groups stored, in arrival order (not in `ingests`, which are the pulls). */
+  readonly live: DevicePunches[] = [];
+
+  async ingestLive(g: DevicePunches): Promise<void> {
+    if (this.down) throw new Error("place unavailable");
+    this.live.push(g);
+    for (const p of g.punches) {
+      const key = dedupKey(g.deviceSerial, p);
+      if (!this.punches.has(key)) this.punches.set(key, p);
+    }
+    if (g.cursor) this.cursors.set(g.deviceId, g.cursor);
   }
 
   async audit(r: RecordAuditRequest): Promise<void> {

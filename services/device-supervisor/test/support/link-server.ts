@@ -7,6 +7,7 @@ import {
   type DeviceAssignment,
   type DeviceCommand,
   type DeviceCursor,
+  type DevicePunches,
   type DeviceStatus,
   type RecordAuditRequest,
   type SupervisorLinkServiceImplementation,
@@ -33,6 +34,8 @@ export class LinkServer extends EventEmitter {
   readonly audits: RecordAuditRequest[] = [];
   readonly completed: CompleteCommandRequest[] = [];
   attaches = 0;
+  /** IngestPunchBatch calls answered. */
+  batches = 0;
   /** IngestPunches fails with UNAVAILABLE while set. */
   down = false;
   private assignment: DeviceAssignment;
@@ -113,6 +116,19 @@ export class LinkServer extends EventEmitter {
     });
   }
 
+  private store(r: Omit<DevicePunches, "supervisorId">): number {
+    let stored = 0;
+    for (const p of r.punches) {
+      const key = dedupKey(r.deviceSerial, p);
+      this.receipts.set(key, (this.receipts.get(key) ?? 0) + 1);
+      if (this.punches.has(key)) continue;
+      this.punches.set(key, { ...p, deviceId: r.deviceId, key });
+      stored++;
+    }
+    if (r.cursor) this.cursors.set(r.deviceId, r.cursor);
+    return stored;
+  }
+
   private changed(): void {
     this.emit("change");
   }
@@ -122,17 +138,19 @@ export class LinkServer extends EventEmitter {
       attach: (_request, context) => this.attachStream(context.signal),
       ingestPunches: async (r) => {
         if (this.down) throw new ServerError(Status.UNAVAILABLE, "journal unavailable");
-        let stored = 0;
-        for (const p of r.punches) {
-          const key = dedupKey(r.deviceSerial, p);
-          this.receipts.set(key, (this.receipts.get(key) ?? 0) + 1);
-          if (this.punches.has(key)) continue;
-          this.punches.set(key, { ...p, deviceId: r.deviceId, key });
-          stored++;
-        }
-        if (r.cursor) this.cursors.set(r.deviceId, r.cursor);
+        const stored = this.store(r);
         this.changed();
         return { stored, duplicates: r.punches.length - stored, headOffset: this.punches.size };
+      },
+      ingestPunchBatch: async (r) => {
+        if (this.down) throw new ServerError(Status.UNAVAILABLE, "journal unavailable");
+        this.batches++;
+        const results = r.devices.map((g) => {
+          const stored = this.store(g);
+          return { stored, duplicates: g.punches.length - stored, error: "" };
+        });
+        this.changed();
+        return { results, headOffset: this.punches.size };
       },
       reportDeviceStatus: async (r) => {
         if (r.status)

@@ -87,6 +87,7 @@ export async function startScenario(
     supervisorId: "sup-it",
     deadlineMs: 5_000,
     ingestDeadlineMs: 10_000,
+    live: { lingerMs: 2, maxBatch: 100, maxInFlight: 2, maxPending: 1_000, deadlineMs: 2_000 },
     statusCoalesceMs: 10,
     tuning,
     syncSlots: new Limiter(4),

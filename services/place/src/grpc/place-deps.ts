@@ -2,6 +2,7 @@ import type { Logger } from "@biometricflow/telemetry";
 import type { PlaceConfig } from "../config.js";
 import type { DeviceStatusBoard } from "../devices/device-status-board.js";
 import type { Journal } from "../journal/journal.js";
+import type { BatchedIngest } from "../punches/batched-ingest.js";
 import type { Ingest } from "../punches/ingest.js";
 import type { PunchFeed } from "../punches/punch-feed.js";
 import type { CommandBus } from "../supervisors/command-bus.js";
@@ -15,6 +16,8 @@ export interface PlaceDeps {
   journal: Journal;
   feed: PunchFeed;
   ingest: Ingest;
+  /** What supervisors call: concurrent calls committed as one transaction. */
+  linkIngest: BatchedIngest;
   board: DeviceStatusBoard;
   hub: SupervisorHub;
   commands: CommandBus;

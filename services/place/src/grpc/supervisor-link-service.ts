@@ -3,6 +3,9 @@ import type { SupervisorLinkServiceImplementation } from "@biometricflow/proto";
 import type { PlaceDeps } from "./place-deps.js";
 import { requireDevice, requireText } from "./requests.js";
 
+/** Device groups one IngestPunchBatch may carry (a supervisor sends a few hundred). */
+const MAX_GROUPS = 10_000;
+
 /** What device supervisors call: the place's side of the link. */
 export function supervisorLinkService(d: PlaceDeps): SupervisorLinkServiceImplementation<KitCallContext> {
   return {
@@ -18,7 +21,14 @@ export function supervisorLinkService(d: PlaceDeps): SupervisorLinkServiceImplem
     },
 
     async ingestPunches(req) {
-      return d.ingest(req.deviceId, req.deviceSerial, req.punches, req.cursor);
+      return d.linkIngest.one(req.deviceId, req.deviceSerial, req.punches, req.cursor);
+    },
+
+    async ingestPunchBatch(req) {
+      if (req.devices.length > MAX_GROUPS) {
+        throw new InvalidArgumentError(`at most ${MAX_GROUPS} devices per call, got ${req.devices.length}`);
+      }
+      return d.linkIngest.many(req.devices);
     },
 
     async reportDeviceStatus(req) {

@@ -2,7 +2,7 @@ import { InvalidArgumentError, NotFoundError, UnavailableError } from "@biometri
 import type { CapturedPunch, DeviceCursor } from "@biometricflow/proto";
 import { currentTraceCarrier, type Logger } from "@biometricflow/telemetry";
 import type { Journal } from "../journal/journal.js";
-import { toNewPunch } from "./new-punch.js";
+import { toNewPunch, type NewPunch } from "./new-punch.js";
 import type { PunchFeed } from "./punch-feed.js";
 import type { OffsetSource } from "../time/zone-offsets.js";
 
@@ -23,6 +23,13 @@ export type Ingest = (
   cursor?: DeviceCursor,
 ) => IngestResult;
 
+/** One device's punches, validated, with the cursor to store beside them. */
+export interface ValidGroup {
+  deviceId: string;
+  rows: NewPunch[];
+  cursor: DeviceCursor | undefined;
+}
+
 export interface IngestDeps {
   journal: Journal;
   feed: PunchFeed;
@@ -37,37 +44,67 @@ export interface IngestDeps {
 /** Most punches one call may carry (a device holds up to ~200,000; pull in pages). */
 export const MAX_BATCH = 50_000;
 
+/** Validate one device's punches: a bad punch rejects the group (the error names it). */
+export function validateGroup(
+  d: IngestDeps,
+  deviceId: string,
+  deviceSerial: string,
+  punches: readonly CapturedPunch[],
+  cursor: DeviceCursor | undefined,
+  nowMs: number,
+): ValidGroup {
+  if (!d.deviceIds.has(deviceId))
+    throw new NotFoundError(`device "${deviceId}" is not a device of this place`);
+  if (deviceSerial === "")
+    throw new InvalidArgumentError("device_serial is required: it is part of each punch's identity");
+  if (punches.length > MAX_BATCH) {
+    throw new InvalidArgumentError(`at most ${MAX_BATCH} punches per call, got ${punches.length}`);
+  }
+  const origin = { deviceId, deviceSerial, zone: d.zone, nowMs, trace: currentTraceCarrier() };
+  return { deviceId, rows: punches.map((p, i) => toNewPunch(p, origin, `punches[${i}]`)), cursor };
+}
+
+/**
+ * Store groups in ONE transaction (one fsync however many groups), then wake the subscribers
+ * once. Returns how many punches of each group were new, and the head after the commit.
+ */
+export function storeGroups(
+  d: IngestDeps,
+  groups: readonly ValidGroup[],
+  nowMs: number,
+): { stored: number[]; headOffset: number } {
+  const stored = groups.map(() => 0);
+  let headOffset: number;
+  try {
+    headOffset = d.journal.transaction(() => {
+      groups.forEach((g, i) => {
+        let n = 0;
+        for (const row of g.rows) if (d.journal.punches.insertIfNew(row)) n++;
+        if (g.cursor) d.journal.devices.saveCursor(g.deviceId, g.cursor, nowMs);
+        stored[i] = n;
+      });
+      return d.journal.punches.head();
+    });
+  } catch (err) {
+    d.onStorageHealth?.(false);
+    d.log.error({ err, groups: groups.length }, "journal write failed");
+    throw new UnavailableError(`the journal could not store the punches: ${(err as Error).message}`);
+  }
+  d.onStorageHealth?.(true);
+  d.feed.publish(headOffset);
+  return { stored, headOffset };
+}
+
+/** Validate and store one call's punches at once, in a transaction of its own. */
 export function createIngest(d: IngestDeps): Ingest {
   const now = d.now ?? Date.now;
   return (deviceId, deviceSerial, punches, cursor) => {
-    if (!d.deviceIds.has(deviceId))
-      throw new NotFoundError(`device "${deviceId}" is not a device of this place`);
-    if (deviceSerial === "")
-      throw new InvalidArgumentError("device_serial is required: it is part of each punch's identity");
-    if (punches.length > MAX_BATCH) {
-      throw new InvalidArgumentError(`at most ${MAX_BATCH} punches per call, got ${punches.length}`);
-    }
     const nowMs = now();
-    const origin = { deviceId, deviceSerial, zone: d.zone, nowMs, trace: currentTraceCarrier() };
-    // Validate the whole batch first: a bad punch rejects the call and nothing is stored.
-    const rows = punches.map((p, i) => toNewPunch(p, origin, `punches[${i}]`));
-    let stored = 0;
-    let headOffset: number;
-    try {
-      headOffset = d.journal.transaction(() => {
-        for (const row of rows) if (d.journal.punches.insertIfNew(row)) stored++;
-        if (cursor) d.journal.devices.saveCursor(deviceId, cursor, nowMs);
-        return d.journal.punches.head();
-      });
-    } catch (err) {
-      d.onStorageHealth?.(false);
-      d.log.error({ err, deviceId }, "journal write failed");
-      throw new UnavailableError(`the journal could not store the punches: ${(err as Error).message}`);
-    }
-    d.onStorageHealth?.(true);
-    d.feed.publish(headOffset);
-    if (stored > 0)
-      d.log.debug({ deviceId, stored, duplicates: rows.length - stored, headOffset }, "punches stored");
-    return { stored, duplicates: rows.length - stored, headOffset };
+    const group = validateGroup(d, deviceId, deviceSerial, punches, cursor, nowMs);
+    const { stored, headOffset } = storeGroups(d, [group], nowMs);
+    const n = stored[0]!;
+    if (n > 0)
+      d.log.debug({ deviceId, stored: n, duplicates: punches.length - n, headOffset }, "punches stored");
+    return { stored: n, duplicates: punches.length - n, headOffset };
   };
 }
