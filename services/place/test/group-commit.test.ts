@@ -45,9 +45,9 @@ test("groups stored in the same turn share one commit and one wake-up of the sub
   ]);
   expect(journal.punches.head()).toBe(0); // nothing is answered or stored before the commit
   expect(await answers).toEqual([
-    { stored: 3, duplicates: 0, headOffset: 5 },
-    { stored: 2, duplicates: 0, headOffset: 5 },
-    { stored: 0, duplicates: 3, headOffset: 5 },
+    { stored: 3, duplicates: 0, rejected: 0, headOffset: 5 },
+    { stored: 2, duplicates: 0, rejected: 0, headOffset: 5 },
+    { stored: 0, duplicates: 3, rejected: 0, headOffset: 5 },
   ]);
   expect(published).toEqual([5]);
   // A later turn is a commit of its own.

@@ -22,10 +22,10 @@ test("IngestPunchBatch stores several devices' punches; a bad group is refused a
   });
   expect(answer).toEqual({
     results: [
-      { stored: 2, duplicates: 0, error: "" },
-      { stored: 0, duplicates: 0, error: 'device "nope" is not a device of this place' },
-      { stored: 1, duplicates: 0, error: "" },
-      { stored: 0, duplicates: 1, error: "" },
+      { stored: 2, duplicates: 0, rejected: 0, error: "" },
+      { stored: 0, duplicates: 0, rejected: 0, error: 'device "nope" is not a device of this place' },
+      { stored: 1, duplicates: 0, rejected: 0, error: "" },
+      { stored: 0, duplicates: 1, rejected: 0, error: "" },
     ],
     headOffset: 3,
   });
@@ -44,7 +44,7 @@ test("a cursor-only group moves the device's cursor", async () => {
     supervisorId: "s1",
     devices: [{ deviceId: "d2", deviceSerial: "SER-2", punches: [], cursor }],
   });
-  expect(answer.results).toEqual([{ stored: 0, duplicates: 0, error: "" }]);
+  expect(answer.results).toEqual([{ stored: 0, duplicates: 0, rejected: 0, error: "" }]);
   expect(t.place.journal.devices.cursor("d2")).toEqual(cursor);
 });
 

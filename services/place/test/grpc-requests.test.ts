@@ -62,15 +62,6 @@ test.each([
     () => t.api.clearDeviceLog({ deviceId: "d1", confirmSerial: "SER-2", actor: "a" }),
   ],
   ["ClearDeviceLog, no serial", () => t.api.clearDeviceLog({ deviceId: "d1", actor: "a" })],
-  [
-    "IngestPunches, bad local_time",
-    () =>
-      t.link.ingestPunches({
-        deviceId: "d1",
-        deviceSerial: "S",
-        punches: [{ ...punches(1)[0]!, localTime: "yesterday" }],
-      }),
-  ],
   ["IngestPunches, no serial", () => t.link.ingestPunches({ deviceId: "d1", punches: punches(1) })],
   ["Attach, no supervisor id", () => take(t.link.attach({}), 1)],
   ["ReportDeviceStatus, no status", () => t.link.reportDeviceStatus({})],
@@ -99,17 +90,37 @@ test.each([
 
 test("a refused ingest stores nothing", async () => {
   const { headOffset } = await t.api.getPlace({});
-  const batch = punches(3, { user: "x" });
-  batch[2] = { ...batch[2]!, punchState: 300 };
   await expect(
-    t.link.ingestPunches({ deviceId: "d1", deviceSerial: "SER-1", punches: batch }),
-  ).rejects.toEqual(
-    expect.objectContaining({
-      code: Status.INVALID_ARGUMENT,
-      details: expect.stringContaining("punches[2].punch_state"),
-    }),
-  );
+    t.link.ingestPunches({ deviceId: "d1", deviceSerial: "", punches: punches(3, { user: "r" }) }),
+  ).rejects.toEqual(code(Status.INVALID_ARGUMENT));
   expect((await t.api.getPlace({})).headOffset).toBe(headOffset);
+});
+
+test("bad punches are set aside with their reason, the rest stored, the cursor moved", async () => {
+  const { headOffset } = await t.api.getPlace({});
+  const batch = punches(5, { user: "q" });
+  batch[1] = { ...batch[1]!, punchState: 300 };
+  batch[2] = { ...batch[2]!, userId: "" }; // a user-id field that began with NUL on the device
+  batch[3] = { ...batch[3]!, localTime: "2200-01-01T08:00:00" }; // past what analytics can hold
+  const cursor = { recordsIngested: 5, lastLocalTime: batch[4]!.localTime, lastUserId: "q" };
+  const answer = await t.link.ingestPunches({
+    deviceId: "d1",
+    deviceSerial: "SER-1",
+    punches: batch,
+    cursor,
+  });
+  expect(answer).toEqual({ stored: 2, duplicates: 0, rejected: 3, headOffset: headOffset + 2 });
+  expect(t.place.journal.devices.cursor("d1")).toMatchObject({ recordsIngested: 5 });
+  const kept = t.place.journal.audit.recent(10).filter((e) => e.action === "punch.rejected");
+  expect(kept.map((e) => [e.target, (e.detail.reason as string).split(":")[0]])).toEqual([
+    ["d1", "punches[3].local_time"],
+    ["d1", "punches[2].user_id"],
+    ["d1", "punches[1].punch_state"],
+  ]);
+  expect(kept[0]!.detail).toMatchObject({
+    deviceSerial: "SER-1",
+    punch: { userId: "q", localTime: "2200-01-01T08:00:00" },
+  });
 });
 
 test("device commands with no supervisor attached fail fast with UNAVAILABLE", async () => {

@@ -33,9 +33,15 @@ test("stores new punches, counts duplicates (within and across calls), advances 
   expect(ingest("d1", "SER-1", [...batch, batch[0]!], cursor(3))).toEqual({
     stored: 3,
     duplicates: 1,
+    rejected: 0,
     headOffset: 3,
   });
-  expect(ingest("d1", "SER-1", punches(4), cursor(4))).toEqual({ stored: 1, duplicates: 3, headOffset: 4 });
+  expect(ingest("d1", "SER-1", punches(4), cursor(4))).toEqual({
+    stored: 1,
+    duplicates: 3,
+    rejected: 0,
+    headOffset: 4,
+  });
   expect(feed.head).toBe(4);
   expect(journal.devices.cursor("d1").recordsIngested).toBe(4);
 });
@@ -47,14 +53,22 @@ test("the UTC instant comes from the place's zone; the wall-clock time is kept a
   expect(new Date(row!.punchedAtMs).toISOString()).toBe("2024-07-01T06:00:00.000Z");
 });
 
-test("one bad punch rejects the whole call: nothing stored, cursor and head unchanged", () => {
+test("one bad punch is set aside, audited with its reason; the rest and the cursor are stored", () => {
   ingest("d1", "SER-1", punches(1), cursor(1));
   const batch = punches(5, { start: "2024-06-01T08:00:00" });
   batch[3] = { ...batch[3]!, localTime: "2024-06-31T08:00:00" };
-  expect(() => ingest("d1", "SER-1", batch, cursor(6))).toThrow(/punches\[3\]\.local_time/);
-  expect(journal.punches.head()).toBe(1);
-  expect(feed.head).toBe(1);
-  expect(journal.devices.cursor("d1").recordsIngested).toBe(1);
+  expect(ingest("d1", "SER-1", batch, cursor(6))).toEqual({
+    stored: 4,
+    duplicates: 0,
+    rejected: 1,
+    headOffset: 5,
+  });
+  expect(feed.head).toBe(5);
+  expect(journal.devices.cursor("d1").recordsIngested).toBe(6);
+  const [entry] = journal.audit.recent(1);
+  expect(entry).toMatchObject({ action: "punch.rejected", actor: "ingest", target: "d1" });
+  expect(entry!.detail.reason).toMatch(/^punches\[3\]\.local_time: must be a real/);
+  expect(entry!.detail.punch).toMatchObject({ localTime: "2024-06-31T08:00:00" });
 });
 
 test("unknown device -> NotFoundError; missing serial -> InvalidArgumentError", () => {
@@ -65,7 +79,12 @@ test("unknown device -> NotFoundError; missing serial -> InvalidArgumentError", 
 });
 
 test("a cursor-only call (no punches) stores the cursor", () => {
-  expect(ingest("d1", "SER-1", [], cursor(0))).toEqual({ stored: 0, duplicates: 0, headOffset: 0 });
+  expect(ingest("d1", "SER-1", [], cursor(0))).toEqual({
+    stored: 0,
+    duplicates: 0,
+    rejected: 0,
+    headOffset: 0,
+  });
   expect(journal.devices.cursor("d1")).toEqual(cursor(0));
 });
 

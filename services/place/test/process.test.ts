@@ -121,7 +121,7 @@ test("kill -9 mid-ingest, restart: every acknowledged batch is there, whole, onc
     deviceSerial: "SER-1",
     punches: punches(100, { user: "b0" }),
   });
-  expect(again).toEqual({ stored: 0, duplicates: 100, headOffset });
+  expect(again).toEqual({ stored: 0, duplicates: 100, rejected: 0, headOffset });
   api.close();
   link2.close();
 

@@ -36,18 +36,18 @@ export function createBatchedIngest(d: IngestDeps): BatchedIngest {
         try {
           valid = validateGroup(d, g.deviceId, g.deviceSerial, g.punches, g.cursor, nowMs);
         } catch (err) {
-          results.push({ stored: 0, duplicates: 0, error: (err as Error).message });
+          results.push({ stored: 0, duplicates: 0, rejected: 0, error: (err as Error).message });
           continue;
         }
         slots.push(results.length);
-        results.push({ stored: 0, duplicates: 0, error: "" });
+        results.push({ stored: 0, duplicates: 0, rejected: 0, error: "" });
         pending.push(commit.store(valid));
       }
       // All groups were queued in this turn, so they share one commit: it stores all or none.
       const stored = await Promise.all(pending);
       let headOffset = d.feed.head;
       stored.forEach((r, i) => {
-        results[slots[i]!] = { stored: r.stored, duplicates: r.duplicates, error: "" };
+        results[slots[i]!] = { stored: r.stored, duplicates: r.duplicates, rejected: r.rejected, error: "" };
         headOffset = r.headOffset;
       });
       return { results, headOffset };

@@ -56,7 +56,12 @@ export class GroupCommit {
     const { stored, headOffset } = result;
     batch.forEach((w, i) => {
       const n = stored[i]!;
-      w.resolve({ stored: n, duplicates: w.group.rows.length - n, headOffset });
+      w.resolve({
+        stored: n,
+        duplicates: w.group.rows.length - n,
+        rejected: w.group.rejected.length,
+        headOffset,
+      });
     });
   }
 }

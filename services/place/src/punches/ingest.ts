@@ -9,7 +9,15 @@ import type { OffsetSource } from "../time/zone-offsets.js";
 export interface IngestResult {
   stored: number;
   duplicates: number;
+  /** Punches that could not be stored as punches: kept in the audit log as `punch.rejected`. */
+  rejected: number;
   headOffset: number;
+}
+
+/** A punch that fails validation: kept with the reason, so nothing a device held is lost. */
+export interface RejectedPunch {
+  reason: string;
+  punch: CapturedPunch;
 }
 
 /**
@@ -26,7 +34,9 @@ export type Ingest = (
 /** One device's punches, validated, with the cursor to store beside them. */
 export interface ValidGroup {
   deviceId: string;
+  deviceSerial: string;
   rows: NewPunch[];
+  rejected: RejectedPunch[];
   cursor: DeviceCursor | undefined;
 }
 
@@ -44,7 +54,11 @@ export interface IngestDeps {
 /** Most punches one call may carry (a device holds up to ~200,000; pull in pages). */
 export const MAX_BATCH = 50_000;
 
-/** Validate one device's punches: a bad punch rejects the group (the error names it). */
+/**
+ * Validate one device's punches. A bad call (unknown device, no serial, too many) is refused
+ * whole; a bad punch is set aside with its reason and the rest go on: one unreadable record
+ * must not stop a device's whole backlog (its cursor still moves past it).
+ */
 export function validateGroup(
   d: IngestDeps,
   deviceId: string,
@@ -61,7 +75,17 @@ export function validateGroup(
     throw new InvalidArgumentError(`at most ${MAX_BATCH} punches per call, got ${punches.length}`);
   }
   const origin = { deviceId, deviceSerial, zone: d.zone, nowMs, trace: currentTraceCarrier() };
-  return { deviceId, rows: punches.map((p, i) => toNewPunch(p, origin, `punches[${i}]`)), cursor };
+  const rows: NewPunch[] = [];
+  const rejected: RejectedPunch[] = [];
+  punches.forEach((p, i) => {
+    try {
+      rows.push(toNewPunch(p, origin, `punches[${i}]`));
+    } catch (err) {
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      rejected.push({ reason: err.message, punch: p });
+    }
+  });
+  return { deviceId, deviceSerial, rows, rejected, cursor };
 }
 
 /**
@@ -80,6 +104,7 @@ export function storeGroups(
       groups.forEach((g, i) => {
         let n = 0;
         for (const row of g.rows) if (d.journal.punches.insertIfNew(row)) n++;
+        for (const r of g.rejected) recordRejected(d, g, r, nowMs);
         if (g.cursor) d.journal.devices.saveCursor(g.deviceId, g.cursor, nowMs);
         stored[i] = n;
       });
@@ -95,6 +120,25 @@ export function storeGroups(
   return { stored, headOffset };
 }
 
+function recordRejected(d: IngestDeps, g: ValidGroup, r: RejectedPunch, nowMs: number): void {
+  const { receivedAt, ...punch } = r.punch;
+  d.journal.audit.record({
+    atMs: nowMs,
+    actor: "ingest",
+    action: "punch.rejected",
+    target: g.deviceId,
+    detail: {
+      reason: r.reason,
+      deviceSerial: g.deviceSerial,
+      punch: { ...punch, receivedAt: receivedAt?.toISOString() },
+    },
+  });
+  d.log.warn(
+    { deviceId: g.deviceId, reason: r.reason },
+    "punch rejected; kept in the audit log as punch.rejected",
+  );
+}
+
 /** Validate and store one call's punches at once, in a transaction of its own. */
 export function createIngest(d: IngestDeps): Ingest {
   const now = d.now ?? Date.now;
@@ -103,8 +147,8 @@ export function createIngest(d: IngestDeps): Ingest {
     const group = validateGroup(d, deviceId, deviceSerial, punches, cursor, nowMs);
     const { stored, headOffset } = storeGroups(d, [group], nowMs);
     const n = stored[0]!;
-    if (n > 0)
-      d.log.debug({ deviceId, stored: n, duplicates: punches.length - n, headOffset }, "punches stored");
-    return { stored: n, duplicates: punches.length - n, headOffset };
+    const duplicates = group.rows.length - n;
+    if (n > 0) d.log.debug({ deviceId, stored: n, duplicates, headOffset }, "punches stored");
+    return { stored: n, duplicates, rejected: group.rejected.length, headOffset };
   };
 }

@@ -30,6 +30,8 @@ export interface PunchOrigin {
   trace: { traceparent: string; tracestate: string };
 }
 
+/** The end of ClickHouse's DateTime (UInt32 seconds): analytics cannot hold a later punch. */
+const LAST_INSTANT_MS = 2 ** 32 * 1000;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const SOURCES = new Set([
   PunchSource.PUNCH_SOURCE_DEVICE_PULL,
@@ -48,6 +50,9 @@ export function toNewPunch(p: CapturedPunch, o: PunchOrigin, where: string): New
   const wall = parseWallClock(p.localTime);
   if (!wall)
     throw bad("local_time", `must be a real "YYYY-MM-DDTHH:mm:ss" time, got ${JSON.stringify(p.localTime)}`);
+  const punchedAtMs = wallClockToUtcMs(wall.asUtcMs, o.zone);
+  if (punchedAtMs < 0 || punchedAtMs >= LAST_INSTANT_MS)
+    throw bad("local_time", `must be in the years 1970-2105, got ${JSON.stringify(p.localTime)}`);
   if (p.punchState > 255) throw bad("punch_state", `must be 0-255, got ${p.punchState}`);
   if (p.verifyMethod > 255) throw bad("verify_method", `must be 0-255, got ${p.verifyMethod}`);
   if (!SOURCES.has(p.source)) throw bad("source", `must name where the punch came from, got ${p.source}`);
@@ -61,7 +66,7 @@ export function toNewPunch(p: CapturedPunch, o: PunchOrigin, where: string): New
     deviceSerial: o.deviceSerial,
     userId: p.userId,
     localTime: wall.text,
-    punchedAtMs: wallClockToUtcMs(wall.asUtcMs, o.zone),
+    punchedAtMs,
     punchState: p.punchState,
     verifyMethod: p.verifyMethod,
     receivedAtMs,
