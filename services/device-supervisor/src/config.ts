@@ -54,7 +54,7 @@ export const supervisorConfigSchema = z
      */
     live: z
       .object({
-        lingerMs: z.number().int().min(0).default(5),
+        lingerMs: z.number().int().min(0).default(20),
         maxBatch: positive(500),
         maxInFlight: positive(4),
         maxPending: positive(10_000),
