@@ -2,7 +2,14 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickh
 import { lit, type Sql } from "./sql-literal.js";
 
 export type TableName =
-  "punches" | "users" | "places" | "device_states" | "ingest_offsets" | "schema_migrations";
+  | "punches"
+  | "users"
+  | "places"
+  | "device_states"
+  | "ingest_offsets"
+  | "schema_migrations"
+  | "place_rules"
+  | "user_changes";
 
 export interface ClickHouseDbOptions {
   /** HTTP interface, e.g. http://127.0.0.1:8123 */
