@@ -11,6 +11,7 @@ import { PlaceFollower } from "./ingest/place-follower.js";
 import { DeviceStateStore } from "./store/device-state-store.js";
 import { PlaceStore } from "./store/place-store.js";
 import { PunchStore } from "./store/punch-store.js";
+import { RulesHistoryStore } from "./store/rules-history-store.js";
 import { UserStore } from "./store/user-store.js";
 import { runDeviceWatch } from "./sync/device-watch.js";
 import { PlaceBook } from "./sync/place-book.js";
@@ -38,6 +39,7 @@ export async function startAggregator(
   const punches = new PunchStore(db);
   const placeStore = new PlaceStore(db);
   const users = new UserStore(db);
+  const rulesHistory = new RulesHistoryStore(db);
   const deviceStates = new DeviceStateStore(db);
   const book = new PlaceBook(config.places.map((p) => p.id));
   // The stored rules serve analytics until each place answers GetPlace.
@@ -74,6 +76,7 @@ export async function startAggregator(
           client,
           book,
           places: placeStore,
+          rules: rulesHistory,
           users,
           status,
           log: plog,
@@ -97,7 +100,7 @@ export async function startAggregator(
     register(s) {
       s.add(
         AnalyticsServiceDefinition,
-        analyticsService({ db, users, book, hub, status, limits: config.analytics }),
+        analyticsService({ db, users, rulesHistory, book, hub, status, limits: config.analytics }),
       );
     },
   });

@@ -17,13 +17,12 @@ import { validScope, type Scope } from "./requests.js";
 async function summaries(d: AnalyticsDeps, scope: Scope): Promise<PlaceDaySummary[]> {
   const perPlace = await Promise.all(
     scope.places.map(async (known) => {
-      const [sheet, devices] = await Promise.all([
-        PlaceTimesheets.open(d.db, d.users, known, scope.from, scope.to, []),
-        deviceDays(d.db, known.place.id, known.rules, scope.from, scope.to),
-      ]);
+      const sheet = await PlaceTimesheets.open(d, known, scope.from, scope.to, []);
+      const devices = await deviceDays(d.db, known.place.id, sheet.timeline.segments(scope.from, scope.to));
       const out: PlaceDaySummary[] = [];
       for await (const chunk of sheet.chunks()) {
-        out.push(...summarizeDays(known.place.id, chunk.days, known.rules, chunk.rows, devices));
+        const days = chunk.rows.map((r) => r.day);
+        out.push(...summarizeDays(known.place.id, chunk.days, sheet.timeline, days, devices));
       }
       return out;
     }),

@@ -1,6 +1,6 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
 import type { PersonDayPunches } from "../rules/timesheet-day.js";
-import type { WorkRules } from "../rules/work-rules.js";
+import type { RulesSegment } from "../rules/rules-timeline.js";
 import { anyOf, workDaySql } from "./work-day-sql.js";
 
 interface Row {
@@ -26,12 +26,10 @@ export type PersonDays = Map<string, Map<string, PersonDayPunches>>;
 export async function personDays(
   db: ClickHouseDb,
   placeId: string,
-  rules: WorkRules,
-  from: string,
-  to: string,
+  segments: readonly RulesSegment[],
   userIds: readonly string[],
 ): Promise<PersonDays> {
-  const w = workDaySql(rules, from, to);
+  const w = workDaySql(segments);
   const rows = await db.rows<Row>(sql`
     SELECT user_id, toString(${w.day}) AS day,
       uniqExact(dedup_key) AS punches,
@@ -65,12 +63,10 @@ export async function personDays(
 export async function punchers(
   db: ClickHouseDb,
   placeId: string,
-  rules: WorkRules,
-  from: string,
-  to: string,
+  segments: readonly RulesSegment[],
   userIds: readonly string[],
 ): Promise<string[]> {
-  const w = workDaySql(rules, from, to);
+  const w = workDaySql(segments);
   const rows = await db.rows<{ user_id: string }>(sql`
     SELECT DISTINCT user_id FROM ${db.table("punches")}
     WHERE place_id = ${lit.string(placeId)} AND ${w.range} ${anyOf("user_id", userIds)}`);

@@ -1,5 +1,4 @@
 import { AttendanceStatus, DayType } from "@biometricflow/proto";
-import { formatWall } from "./calendar.js";
 import { dayTypeOf, shiftBounds, shiftMinutes, type WorkRules } from "./work-rules.js";
 
 /**
@@ -25,9 +24,11 @@ export interface TimesheetDay {
   date: string;
   dayType: DayType;
   status: AttendanceStatus;
-  firstIn: string;
+  /** Wall-clock seconds (calendar.ts scale) of the first punch; undefined when none. */
+  firstWall: number | undefined;
   firstInDeviceId: string;
-  lastOut: string;
+  /** Of the last punch; undefined when the out punch is missing. */
+  lastWall: number | undefined;
   lastOutDeviceId: string;
   punches: number;
   workedMinutes: number;
@@ -53,9 +54,9 @@ export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: W
     date,
     dayType,
     status: workday ? AttendanceStatus.ATTENDANCE_STATUS_ABSENT : AttendanceStatus.ATTENDANCE_STATUS_OFF,
-    firstIn: "",
+    firstWall: undefined,
     firstInDeviceId: "",
-    lastOut: "",
+    lastWall: undefined,
     lastOutDeviceId: "",
     punches: 0,
     workedMinutes: 0,
@@ -71,9 +72,9 @@ export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: W
   const worked = Math.max(0, spanMinutes - r.breakMinutes);
   const day: TimesheetDay = {
     ...empty,
-    firstIn: formatWall(p.firstWall),
+    firstWall: p.firstWall,
     firstInDeviceId: p.firstDevice,
-    lastOut: missingOut ? "" : formatWall(p.lastWall),
+    lastWall: missingOut ? undefined : p.lastWall,
     lastOutDeviceId: missingOut ? "" : p.lastDevice,
     punches: p.punches,
     workedMinutes: worked,
