@@ -59,6 +59,19 @@ export class ClickHouseDb {
     return result.json<T>();
   }
 
+  /**
+   * Rows as arrays of values in the order of the SELECT list (JSONCompact): for large results,
+   * far less to send and parse than an object per row. 64-bit integers still come as strings.
+   */
+  async arrays<T extends unknown[]>(query: Sql, signal?: AbortSignal): Promise<T[]> {
+    const result = await this.client.query({
+      query: query.text,
+      format: "JSONCompact",
+      abort_signal: signal,
+    });
+    return (await result.json<T>()).data;
+  }
+
   /** Rows in the batches the server sends them, without holding the whole result. */
   async *stream<T>(query: Sql, signal?: AbortSignal): AsyncGenerator<T[]> {
     const result = await this.client.query({

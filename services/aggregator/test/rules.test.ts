@@ -37,11 +37,10 @@ function pd(
   return {
     punches,
     firstWall: wallSeconds(first),
-    firstAt: wallSeconds(first) - 3600,
     firstDevice: devices[0],
     lastWall: wallSeconds(last),
-    lastAt: wallSeconds(last) - 3600,
     lastDevice: devices[1],
+    elapsedSeconds: wallSeconds(last) - wallSeconds(first),
   };
 }
 
@@ -172,10 +171,7 @@ describe("one person, one day", () => {
 
   test("worked time uses real instants: a DST night adds no phantom hour", () => {
     // Wall clock 22:00 -> 06:00 is 8 h, but the clocks went back an hour that night: 9 h worked.
-    const p = {
-      ...pd("2024-10-26T22:00:00", "2024-10-27T06:00:00"),
-      lastAt: wallSeconds("2024-10-27T06:00:00") - 3600 + 3600,
-    };
+    const p = { ...pd("2024-10-26T22:00:00", "2024-10-27T06:00:00"), elapsedSeconds: 9 * 3600 };
     expect(timesheetDay("2024-10-26", p, { ...night, weekendDays: new Set() }).workedMinutes).toBe(540 - 30);
   });
 });

@@ -1,19 +1,11 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
-import type { PersonDayPunches } from "../rules/timesheet-day.js";
+import { dateOfDay } from "../rules/calendar.js";
 import type { RulesSegment } from "../rules/rules-timeline.js";
+import type { PersonDayPunches } from "../rules/timesheet-day.js";
 import { anyOf, workDaySql } from "./work-day-sql.js";
 
-interface Row {
-  user_id: string;
-  day: string;
-  punches: string;
-  first_wall: string;
-  first_at: string;
-  first_device: string;
-  last_wall: string;
-  last_at: string;
-  last_device: string;
-}
+/** user_id, work day (days since 1970), punches, first wall, last wall, elapsed, first device, last device. */
+type Row = [string, number, number, number, number, number, string, string];
 
 /** Work day -> user -> that person's punches (across all devices of the place). */
 export type PersonDays = Map<string, Map<string, PersonDayPunches>>;
@@ -21,7 +13,8 @@ export type PersonDays = Map<string, Map<string, PersonDayPunches>>;
 /**
  * The heavy grouping: per person and work day, the first and last punch on any device. No FINAL
  * is needed: min/max/argMin/argMax are the same with or without replayed duplicates, and
- * uniqExact(dedup_key) counts each punch once.
+ * uniqExact(dedup_key) counts each punch once. Only the columns needed, as numbers, and rows as
+ * arrays (a month of a large place is tens of thousands of rows).
  */
 export async function personDays(
   db: ClickHouseDb,
@@ -30,36 +23,39 @@ export async function personDays(
   userIds: readonly string[],
 ): Promise<PersonDays> {
   const w = workDaySql(segments);
-  const rows = await db.rows<Row>(sql`
-    SELECT user_id, toString(${w.day}) AS day,
-      uniqExact(dedup_key) AS punches,
-      toUnixTimestamp(min(local_time)) AS first_wall,
-      toUnixTimestamp(argMin(punched_at, local_time)) AS first_at,
+  const rows = await db.arrays<Row>(sql`
+    SELECT user_id, toUInt16(${w.day}) AS day,
+      toUInt32(uniqExact(dedup_key)) AS punches,
+      toUInt32(min(local_time)) AS first_wall,
+      toUInt32(max(local_time)) AS last_wall,
+      toInt32(toUInt32(argMax(punched_at, local_time))) - toInt32(toUInt32(argMin(punched_at, local_time)))
+        AS elapsed,
       argMin(device_id, local_time) AS first_device,
-      toUnixTimestamp(max(local_time)) AS last_wall,
-      toUnixTimestamp(argMax(punched_at, local_time)) AS last_at,
       argMax(device_id, local_time) AS last_device
     FROM ${db.table("punches")}
     WHERE place_id = ${lit.string(placeId)} AND ${w.range} ${anyOf("user_id", userIds)}
     GROUP BY user_id, day`);
   const out: PersonDays = new Map();
-  for (const r of rows) {
-    let day = out.get(r.day);
-    if (!day) out.set(r.day, (day = new Map()));
-    day.set(r.user_id, {
-      punches: Number(r.punches),
-      firstWall: Number(r.first_wall),
-      firstAt: Number(r.first_at),
-      firstDevice: r.first_device,
-      lastWall: Number(r.last_wall),
-      lastAt: Number(r.last_at),
-      lastDevice: r.last_device,
+  const byNumber = new Map<number, Map<string, PersonDayPunches>>();
+  for (const [userId, day, punches, firstWall, lastWall, elapsed, firstDevice, lastDevice] of rows) {
+    let people = byNumber.get(day);
+    if (!people) {
+      byNumber.set(day, (people = new Map()));
+      out.set(dateOfDay(day), people);
+    }
+    people.set(userId, {
+      punches,
+      firstWall,
+      firstDevice,
+      lastWall,
+      lastDevice,
+      elapsedSeconds: elapsed,
     });
   }
   return out;
 }
 
-/** Everyone who punched at the place on work days from..to. */
+/** Everyone who punched at the place on work days of the segments. */
 export async function punchers(
   db: ClickHouseDb,
   placeId: string,
@@ -67,8 +63,8 @@ export async function punchers(
   userIds: readonly string[],
 ): Promise<string[]> {
   const w = workDaySql(segments);
-  const rows = await db.rows<{ user_id: string }>(sql`
+  const rows = await db.arrays<[string]>(sql`
     SELECT DISTINCT user_id FROM ${db.table("punches")}
     WHERE place_id = ${lit.string(placeId)} AND ${w.range} ${anyOf("user_id", userIds)}`);
-  return rows.map((r) => r.user_id);
+  return rows.map((r) => r[0]);
 }

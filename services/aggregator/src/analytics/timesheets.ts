@@ -8,8 +8,13 @@ import type {
 } from "@biometricflow/proto";
 import type { AnalyticsDeps } from "./analytics-deps.js";
 import { PlaceTimesheets } from "./place-timesheets.js";
+import { readAhead } from "./read-ahead.js";
 import { validIds, validScope } from "./requests.js";
 import { timesheetBlock, timesheetRow } from "./timesheet-format.js";
+
+// Places whose next block is prepared while the current one is sent: ClickHouse and this
+// process work at the same time, and memory stays at a few blocks.
+const EXPORT_AHEAD = 3;
 
 async function openAll(
   d: AnalyticsDeps,
@@ -44,17 +49,18 @@ export async function getTimesheet(
   return { rows };
 }
 
-/**
- * The same rows with no size limit, one compact block per ClickHouse round trip (a few days of
- * one place); the next block is read while this one is on its way.
- */
+/** The same rows with no size limit, one compact block per ClickHouse round trip (a few days of one place). */
 export async function* exportTimesheets(
   d: AnalyticsDeps,
   req: ExportTimesheetsRequest,
 ): AsyncGenerator<ExportTimesheetsResponse> {
-  for (const sheet of await openAll(d, req)) {
-    for await (const chunk of sheet.chunks()) {
-      yield { block: timesheetBlock(sheet.known.place.id, sheet.timeline, chunk) };
-    }
+  const sheets = await openAll(d, req);
+  const blocks = sheets.map((sheet) => blocksOf(sheet)[Symbol.asyncIterator]());
+  yield* readAhead(blocks, EXPORT_AHEAD);
+}
+
+async function* blocksOf(sheet: PlaceTimesheets): AsyncGenerator<ExportTimesheetsResponse> {
+  for await (const chunk of sheet.chunks()) {
+    yield { block: timesheetBlock(sheet.known.place.id, sheet.timeline, chunk) };
   }
 }

@@ -11,13 +11,13 @@ export const DOUBLE_TAP_SECONDS = 120;
 export interface PersonDayPunches {
   /** Distinct punches. */
   punches: number;
-  /** Wall-clock seconds (calendar.ts scale) and the real instant (epoch seconds) of each end. */
+  /** Wall-clock seconds (calendar.ts scale) of the first and last punch. */
   firstWall: number;
-  firstAt: number;
   firstDevice: string;
   lastWall: number;
-  lastAt: number;
   lastDevice: string;
+  /** Real seconds from the first punch to the last (their instants: DST-proof). */
+  elapsedSeconds: number;
 }
 
 export interface TimesheetDay {
@@ -68,7 +68,7 @@ export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: W
   if (!p || p.punches === 0) return empty;
 
   const missingOut = p.lastWall - p.firstWall < DOUBLE_TAP_SECONDS;
-  const spanMinutes = missingOut ? 0 : Math.max(0, Math.floor((p.lastAt - p.firstAt) / 60));
+  const spanMinutes = missingOut ? 0 : Math.max(0, Math.floor(p.elapsedSeconds / 60));
   const worked = Math.max(0, spanMinutes - r.breakMinutes);
   const day: TimesheetDay = {
     ...empty,
