@@ -50,50 +50,56 @@ const minuteOf = (wallSecs: number): number => Math.floor(wallSecs / 60);
 export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: WorkRules): TimesheetDay {
   const dayType = dayTypeOf(date, r);
   const workday = dayType === DayType.DAY_TYPE_WORKDAY;
-  const empty: TimesheetDay = {
-    date,
-    dayType,
-    status: workday ? AttendanceStatus.ATTENDANCE_STATUS_ABSENT : AttendanceStatus.ATTENDANCE_STATUS_OFF,
-    firstWall: undefined,
-    firstInDeviceId: "",
-    lastWall: undefined,
-    lastOutDeviceId: "",
-    punches: 0,
-    workedMinutes: 0,
-    lateMinutes: 0,
-    earlyLeaveMinutes: 0,
-    overtimeMinutes: 0,
-    missingOut: false,
-  };
-  if (!p || p.punches === 0) return empty;
+  // One object per row, built once: a month of a large place is hundreds of thousands of rows.
+  if (!p || p.punches === 0) {
+    return {
+      date,
+      dayType,
+      status: workday ? AttendanceStatus.ATTENDANCE_STATUS_ABSENT : AttendanceStatus.ATTENDANCE_STATUS_OFF,
+      firstWall: undefined,
+      firstInDeviceId: "",
+      lastWall: undefined,
+      lastOutDeviceId: "",
+      punches: 0,
+      workedMinutes: 0,
+      lateMinutes: 0,
+      earlyLeaveMinutes: 0,
+      overtimeMinutes: 0,
+      missingOut: false,
+    };
+  }
 
   const missingOut = p.lastWall - p.firstWall < DOUBLE_TAP_SECONDS;
   const spanMinutes = missingOut ? 0 : Math.max(0, Math.floor(p.elapsedSeconds / 60));
   const worked = Math.max(0, spanMinutes - r.breakMinutes);
-  const day: TimesheetDay = {
-    ...empty,
+  let status = AttendanceStatus.ATTENDANCE_STATUS_OFF;
+  let late = 0;
+  let early = 0;
+  let overtime = worked; // all of it on a day off
+  if (workday) {
+    const shift = shiftBounds(date, r);
+    late = minuteOf(p.firstWall) - minuteOf(shift.start);
+    early = missingOut ? 0 : minuteOf(shift.end) - minuteOf(p.lastWall);
+    const scheduled = Math.max(0, shiftMinutes(r) - r.breakMinutes);
+    const complete = !missingOut && worked >= r.minHoursPresent * 60;
+    status = complete
+      ? AttendanceStatus.ATTENDANCE_STATUS_PRESENT
+      : AttendanceStatus.ATTENDANCE_STATUS_INCOMPLETE;
+    overtime = Math.max(0, worked - scheduled);
+  }
+  return {
+    date,
+    dayType,
+    status,
     firstWall: p.firstWall,
     firstInDeviceId: p.firstDevice,
     lastWall: missingOut ? undefined : p.lastWall,
     lastOutDeviceId: missingOut ? "" : p.lastDevice,
     punches: p.punches,
     workedMinutes: worked,
-    missingOut,
-  };
-  if (!workday) return { ...day, overtimeMinutes: worked };
-
-  const shift = shiftBounds(date, r);
-  const late = minuteOf(p.firstWall) - minuteOf(shift.start);
-  const early = missingOut ? 0 : minuteOf(shift.end) - minuteOf(p.lastWall);
-  const scheduled = Math.max(0, shiftMinutes(r) - r.breakMinutes);
-  const complete = !missingOut && worked >= r.minHoursPresent * 60;
-  return {
-    ...day,
-    status: complete
-      ? AttendanceStatus.ATTENDANCE_STATUS_PRESENT
-      : AttendanceStatus.ATTENDANCE_STATUS_INCOMPLETE,
     lateMinutes: late > r.graceMinutes ? late : 0,
     earlyLeaveMinutes: early > r.graceMinutes ? early : 0,
-    overtimeMinutes: Math.max(0, worked - scheduled),
+    overtimeMinutes: overtime,
+    missingOut,
   };
 }
