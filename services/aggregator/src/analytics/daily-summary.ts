@@ -8,6 +8,7 @@ import type {
 } from "@biometricflow/proto";
 import { DayType } from "@biometricflow/proto";
 import { summarizeDays } from "../rules/day-summary.js";
+import type { TimesheetDay } from "../rules/timesheet-day.js";
 import type { AnalyticsDeps } from "./analytics-deps.js";
 import { deviceDays } from "./device-days-query.js";
 import { PlaceTimesheets } from "./place-timesheets.js";
@@ -21,7 +22,8 @@ async function summaries(d: AnalyticsDeps, scope: Scope): Promise<PlaceDaySummar
       const devices = await deviceDays(d.db, known.place.id, sheet.timeline.segments(scope.from, scope.to));
       const out: PlaceDaySummary[] = [];
       for await (const chunk of sheet.chunks()) {
-        const days = chunk.rows.map((r) => r.day);
+        const days: TimesheetDay[] = [];
+        chunk.forEachRow((_u, _d, day) => days.push(day));
         out.push(...summarizeDays(known.place.id, chunk.days, sheet.timeline, days, devices));
       }
       return out;

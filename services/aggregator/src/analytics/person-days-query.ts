@@ -1,5 +1,4 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
-import { dateOfDay } from "../rules/calendar.js";
 import type { RulesSegment } from "../rules/rules-timeline.js";
 import type { PersonDayPunches } from "../rules/timesheet-day.js";
 import { anyOf, workDaySql } from "./work-day-sql.js";
@@ -10,8 +9,8 @@ import { anyOf, workDaySql } from "./work-day-sql.js";
  */
 type Row = [string, number[], number[], number[], number[], number[], string[], string[]];
 
-/** Work day -> user -> that person's punches (across all devices of the place). */
-export type PersonDays = Map<string, Map<string, PersonDayPunches>>;
+/** Per person who punched: their work days (days since 1970) and each day's punches. */
+export type PersonDays = Map<string, { days: number[]; punches: PersonDayPunches[] }>;
 
 /**
  * The heavy grouping: per person and work day, the first and last punch on any device. No FINAL
@@ -45,22 +44,17 @@ export async function personDays(
     )
     GROUP BY user_id`);
   const out: PersonDays = new Map();
-  const byNumber = new Map<number, Map<string, PersonDayPunches>>();
   for (const [userId, days, punches, firsts, lasts, elapsed, firstDevices, lastDevices] of rows) {
-    days.forEach((day, i) => {
-      let people = byNumber.get(day);
-      if (!people) {
-        byNumber.set(day, (people = new Map()));
-        out.set(dateOfDay(day), people);
-      }
-      people.set(userId, {
+    out.set(userId, {
+      days,
+      punches: days.map((day, i) => ({
         punches: punches[i]!,
         firstWall: day * 86_400 + firsts[i]!,
         firstDevice: firstDevices[i]!,
         lastWall: day * 86_400 + lasts[i]!,
         lastDevice: lastDevices[i]!,
         elapsedSeconds: elapsed[i]!,
-      });
+      })),
     });
   }
   return out;

@@ -1,26 +1,28 @@
 import type { ClickHouseDb } from "@biometricflow/clickhouse";
-import { eachDay } from "../rules/calendar.js";
+import { dayNumber, eachDay } from "../rules/calendar.js";
 import { Membership } from "../rules/membership.js";
 import { RulesTimeline } from "../rules/rules-timeline.js";
-import { timesheetDay, type TimesheetDay } from "../rules/timesheet-day.js";
+import { timesheetDay, type PersonDayPunches, type TimesheetDay } from "../rules/timesheet-day.js";
 import type { RulesHistoryStore } from "../store/rules-history-store.js";
 import type { UserStore } from "../store/user-store.js";
 import type { KnownPlace } from "../sync/place-book.js";
-import { personDays, punchers } from "./person-days-query.js";
+import { personDays, punchers, type PersonDays } from "./person-days-query.js";
 
 /** Rows per ClickHouse round trip: bounds memory however long the range or large the place. */
 const CHUNK_ROWS = 50_000;
 
-export interface SheetRow {
-  userId: string;
-  userName: string;
-  day: TimesheetDay;
-}
-
-/** Some consecutive days of one place: rows ordered by day, then user id. */
+/** Some consecutive days of one place. */
 export interface SheetChunk {
   days: string[];
-  rows: SheetRow[];
+  /** The people who may have rows in the chunk, sorted by id, and their names. */
+  userIds: string[];
+  userNames: string[];
+  /**
+   * Each row, ordered by day then user id: the person (index into userIds), the day (index into
+   * days) and the person's day under the rules in force on it. Rows are computed as they are
+   * visited, none kept: a month of a large place is hundreds of thousands of rows.
+   */
+  forEachRow(visit: (user: number, day: number, row: TimesheetDay) => void): void;
 }
 
 export interface SheetSources {
@@ -93,32 +95,47 @@ export class PlaceTimesheets {
     return { rows: people * this.days.length, people };
   }
 
-  /** Rows ordered by day then user id, a few days at a time. */
+  /** The range a few days at a time (one ClickHouse round trip each). */
   async *chunks(): AsyncGenerator<SheetChunk> {
     const expected = this.membership.expectedDuring(this.from, this.to);
     const step = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, expected.length)));
     for (let i = 0; i < this.days.length; i += step) {
       const days = this.days.slice(i, i + step);
-      const byDay = await personDays(
+      const punched = await personDays(
         this.db,
         this.known.place.id,
         this.timeline.segments(days[0]!, days[days.length - 1]!),
         this.userIds,
       );
-      const everyone = new Set(expected);
-      for (const people of byDay.values()) for (const userId of people.keys()) everyone.add(userId);
-      const sorted = [...everyone].sort();
-      const rows: SheetRow[] = [];
-      for (const date of days) {
-        const rules = this.timeline.on(date);
-        const punches = byDay.get(date);
-        for (const userId of sorted) {
-          const p = punches?.get(userId);
-          if (!p && !this.membership.expectedOn(userId, date)) continue;
-          rows.push({ userId, userName: this.names.get(userId) ?? "", day: timesheetDay(date, p, rules) });
-        }
-      }
-      yield { days, rows };
+      yield this.chunk(days, [...new Set([...expected, ...punched.keys()])].sort(), punched);
     }
+  }
+
+  /** Day-major grids (day d, person u at d * people + u) of each person's punches and whether expected. */
+  private chunk(days: string[], userIds: string[], punched: PersonDays): SheetChunk {
+    const n = userIds.length;
+    const first = dayNumber(days[0]!)!;
+    const cells = new Array<PersonDayPunches | undefined>(n * days.length);
+    const expected = new Uint8Array(n * days.length);
+    userIds.forEach((userId, u) => {
+      this.membership.fillExpected(userId, days, expected, u, n);
+      const run = punched.get(userId);
+      run?.days.forEach((day, k) => (cells[(day - first) * n + u] = run.punches[k]));
+    });
+    const { timeline } = this;
+    return {
+      days,
+      userIds,
+      userNames: userIds.map((id) => this.names.get(id) ?? ""),
+      forEachRow(visit) {
+        days.forEach((date, d) => {
+          const rules = timeline.on(date);
+          for (let u = 0, at = d * n; u < n; u++, at++) {
+            const p = cells[at];
+            if (p || expected[at]) visit(u, d, timesheetDay(date, p, rules));
+          }
+        });
+      },
+    };
   }
 }

@@ -2,16 +2,22 @@ import type { TimesheetBlock, TimesheetRow } from "@biometricflow/proto";
 import { dayTypeOf } from "../rules/work-rules.js";
 import { formatWall, midnight } from "../rules/calendar.js";
 import type { RulesTimeline } from "../rules/rules-timeline.js";
-import type { SheetChunk, SheetRow } from "./place-timesheets.js";
+import type { TimesheetDay } from "../rules/timesheet-day.js";
+import type { SheetChunk } from "./place-timesheets.js";
 
 /** GetTimesheet's row: times as wall-clock text. */
-export function timesheetRow(placeId: string, r: SheetRow): TimesheetRow {
-  const { firstWall, lastWall, ...day } = r.day;
+export function timesheetRow(
+  placeId: string,
+  userId: string,
+  userName: string,
+  day: TimesheetDay,
+): TimesheetRow {
+  const { firstWall, lastWall, ...rest } = day;
   return {
     placeId,
-    userId: r.userId,
-    userName: r.userName,
-    ...day,
+    userId,
+    userName,
+    ...rest,
     firstIn: firstWall === undefined ? "" : formatWall(firstWall),
     lastOut: lastWall === undefined ? "" : formatWall(lastWall),
   };
@@ -19,60 +25,60 @@ export function timesheetRow(placeId: string, r: SheetRow): TimesheetRow {
 
 /** ExportTimesheets' block: the same rows as columns (see TimesheetBlock in analytics.proto). */
 export function timesheetBlock(placeId: string, timeline: RulesTimeline, chunk: SheetChunk): TimesheetBlock {
-  const dateIndex = new Map(chunk.days.map((d, i) => [d, i]));
-  const users = new Map<string, number>();
-  const userNames: string[] = [];
-  const devices = new Map<string, number>();
-  const device = (id: string): number => {
-    if (!id) return 0;
-    let n = devices.get(id);
-    if (n === undefined) devices.set(id, (n = devices.size + 1));
-    return n;
-  };
-  const n = chunk.rows.length;
   const b: TimesheetBlock = {
     placeId,
     dates: chunk.days,
     dayTypes: chunk.days.map((d) => dayTypeOf(d, timeline.on(d))),
     userIds: [],
-    userNames,
+    userNames: [],
     deviceIds: [],
-    dateIndex: new Array<number>(n),
-    userIndex: new Array<number>(n),
-    status: new Array<number>(n),
-    punches: new Array<number>(n),
-    firstIn: new Array<number>(n),
-    firstInDevice: new Array<number>(n),
-    lastOut: new Array<number>(n),
-    lastOutDevice: new Array<number>(n),
-    workedMinutes: new Array<number>(n),
-    lateMinutes: new Array<number>(n),
-    earlyLeaveMinutes: new Array<number>(n),
-    overtimeMinutes: new Array<number>(n),
+    dateIndex: [],
+    userIndex: [],
+    status: [],
+    punches: [],
+    firstIn: [],
+    firstInDevice: [],
+    lastOut: [],
+    lastOutDevice: [],
+    workedMinutes: [],
+    lateMinutes: [],
+    earlyLeaveMinutes: [],
+    overtimeMinutes: [],
   };
-  chunk.rows.forEach((r, i) => {
-    let u = users.get(r.userId);
-    if (u === undefined) {
-      users.set(r.userId, (u = users.size));
-      userNames.push(r.userName);
+  // Only the people and devices the rows name, numbered in order of first use.
+  const users = new Int32Array(chunk.userIds.length).fill(-1);
+  const devices = new Map<string, number>();
+  const device = (id: string): number => {
+    if (!id) return 0;
+    let n = devices.get(id);
+    if (n === undefined) {
+      devices.set(id, (n = devices.size + 1));
+      b.deviceIds.push(id);
     }
-    const d = r.day;
-    const base = midnight(d.date);
-    b.dateIndex[i] = dateIndex.get(d.date)!;
-    b.userIndex[i] = u;
-    b.status[i] = d.status;
-    b.punches[i] = d.punches;
-    b.firstIn[i] = d.firstWall === undefined ? 0 : d.firstWall - base;
-    b.firstInDevice[i] = device(d.firstInDeviceId);
-    b.lastOut[i] = d.lastWall === undefined ? 0 : d.lastWall - base;
-    b.lastOutDevice[i] = device(d.lastOutDeviceId);
-    b.workedMinutes[i] = d.workedMinutes;
-    b.lateMinutes[i] = d.lateMinutes;
-    b.earlyLeaveMinutes[i] = d.earlyLeaveMinutes;
-    b.overtimeMinutes[i] = d.overtimeMinutes;
+    return n;
+  };
+  const midnights = chunk.days.map(midnight);
+  chunk.forEachRow((user, day, r) => {
+    let u = users[user]!;
+    if (u < 0) {
+      u = users[user] = b.userIds.length;
+      b.userIds.push(chunk.userIds[user]!);
+      b.userNames.push(chunk.userNames[user]!);
+    }
+    const base = midnights[day]!;
+    b.dateIndex.push(day);
+    b.userIndex.push(u);
+    b.status.push(r.status);
+    b.punches.push(r.punches);
+    b.firstIn.push(r.firstWall === undefined ? 0 : r.firstWall - base);
+    b.firstInDevice.push(device(r.firstInDeviceId));
+    b.lastOut.push(r.lastWall === undefined ? 0 : r.lastWall - base);
+    b.lastOutDevice.push(device(r.lastOutDeviceId));
+    b.workedMinutes.push(r.workedMinutes);
+    b.lateMinutes.push(r.lateMinutes);
+    b.earlyLeaveMinutes.push(r.earlyLeaveMinutes);
+    b.overtimeMinutes.push(r.overtimeMinutes);
   });
-  b.userIds = [...users.keys()];
-  b.deviceIds = [...devices.keys()];
   return b;
 }
 

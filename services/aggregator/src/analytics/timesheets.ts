@@ -43,7 +43,9 @@ export async function getTimesheet(
   const rows: TimesheetRow[] = [];
   for (const sheet of sheets) {
     for await (const chunk of sheet.chunks()) {
-      for (const r of chunk.rows) rows.push(timesheetRow(sheet.known.place.id, r));
+      chunk.forEachRow((u, _d, day) =>
+        rows.push(timesheetRow(sheet.known.place.id, chunk.userIds[u]!, chunk.userNames[u]!, day)),
+      );
     }
   }
   return { rows };

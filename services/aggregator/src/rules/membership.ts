@@ -35,6 +35,26 @@ export class Membership {
     return expected;
   }
 
+  /**
+   * expectedOn(userId, days[d]) for every d (consecutive dates, oldest first), written to
+   * out[offset + d * stride]: one walk through the person's changes instead of one per day.
+   */
+  fillExpected(
+    userId: string,
+    days: readonly string[],
+    out: Uint8Array,
+    offset: number,
+    stride: number,
+  ): void {
+    const list = this.byUser.get(userId) ?? [];
+    let next = 0;
+    let expected = false;
+    days.forEach((date, d) => {
+      while (next < list.length && list[next]!.from <= date) expected = list[next++]!.expected;
+      out[offset + d * stride] = expected ? 1 : 0;
+    });
+  }
+
   /** Everyone expected on some day from..to. */
   expectedDuring(from: string, to: string): string[] {
     const out: string[] = [];

@@ -40,6 +40,11 @@ export interface TimesheetDay {
 
 const minuteOf = (wallSecs: number): number => Math.floor(wallSecs / 60);
 
+// Read once: the package re-exports them through getters, and this runs for every row.
+const WORKDAY = DayType.DAY_TYPE_WORKDAY;
+const { ATTENDANCE_STATUS_ABSENT: ABSENT, ATTENDANCE_STATUS_OFF: OFF } = AttendanceStatus;
+const { ATTENDANCE_STATUS_PRESENT: PRESENT, ATTENDANCE_STATUS_INCOMPLETE: INCOMPLETE } = AttendanceStatus;
+
 /**
  * The timesheet of one person for one work day. First punch = in and last punch = out on any
  * device (device in/out keys are too often wrong to trust). Punch times count in whole minutes
@@ -49,13 +54,13 @@ const minuteOf = (wallSecs: number): number => Math.floor(wallSecs / 60);
  */
 export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: WorkRules): TimesheetDay {
   const dayType = dayTypeOf(date, r);
-  const workday = dayType === DayType.DAY_TYPE_WORKDAY;
+  const workday = dayType === WORKDAY;
   // One object per row, built once: a month of a large place is hundreds of thousands of rows.
   if (!p || p.punches === 0) {
     return {
       date,
       dayType,
-      status: workday ? AttendanceStatus.ATTENDANCE_STATUS_ABSENT : AttendanceStatus.ATTENDANCE_STATUS_OFF,
+      status: workday ? ABSENT : OFF,
       firstWall: undefined,
       firstInDeviceId: "",
       lastWall: undefined,
@@ -72,7 +77,7 @@ export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: W
   const missingOut = p.lastWall - p.firstWall < DOUBLE_TAP_SECONDS;
   const spanMinutes = missingOut ? 0 : Math.max(0, Math.floor(p.elapsedSeconds / 60));
   const worked = Math.max(0, spanMinutes - r.breakMinutes);
-  let status = AttendanceStatus.ATTENDANCE_STATUS_OFF;
+  let status = OFF;
   let late = 0;
   let early = 0;
   let overtime = worked; // all of it on a day off
@@ -82,9 +87,7 @@ export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: W
     early = missingOut ? 0 : minuteOf(shift.end) - minuteOf(p.lastWall);
     const scheduled = Math.max(0, shiftMinutes(r) - r.breakMinutes);
     const complete = !missingOut && worked >= r.minHoursPresent * 60;
-    status = complete
-      ? AttendanceStatus.ATTENDANCE_STATUS_PRESENT
-      : AttendanceStatus.ATTENDANCE_STATUS_INCOMPLETE;
+    status = complete ? PRESENT : INCOMPLETE;
     overtime = Math.max(0, worked - scheduled);
   }
   return {
