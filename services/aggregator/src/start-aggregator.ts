@@ -1,7 +1,8 @@
 import type { ClickHouseDb } from "@biometricflow/clickhouse";
 import { createChannelClient, startGrpcServer } from "@biometricflow/grpc-kit";
-import { AnalyticsServiceDefinition, PlaceServiceDefinition } from "@biometricflow/proto";
+import { PlaceServiceDefinition } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
+import { analyticsDefinition } from "./analytics/analytics-definition.js";
 import { analyticsService } from "./analytics/analytics-service.js";
 import type { AggregatorConfig } from "./config.js";
 import { runHealthMonitor } from "./health-monitor.js";
@@ -99,7 +100,7 @@ export async function startAggregator(
     log,
     register(s) {
       s.add(
-        AnalyticsServiceDefinition,
+        analyticsDefinition,
         analyticsService({ db, users, rulesHistory, book, hub, status, limits: config.analytics }),
       );
     },
