@@ -238,3 +238,17 @@ test("the sync stores a new rules version only when the rules change", async () 
   const { rows } = await api.client.getTimesheet({ scope: week, userIds: ["ann"] });
   expect(pick(rows, "ann", "2024-05-07")).toMatchObject({ lateMinutes: 55 });
 });
+
+test("the sync records who left when it sees it: their past days stay theirs", async () => {
+  const left = async (): Promise<{ effective_ms: string }[]> =>
+    ch.db.rows(
+      sql`SELECT effective_ms FROM ${ch.db.table("user_changes")} FINAL
+        WHERE place_id = 'shop' AND user_id = 'eli' AND expected = 0`,
+    );
+  const before = Date.now();
+  shop.users = shop.users.filter((u) => u.userId !== "eli");
+  const [change] = await eventually(left, (rows) => rows.length === 1);
+  expect(Number(change!.effective_ms)).toBeGreaterThanOrEqual(before);
+  const { rows } = await api.client.getTimesheet({ scope: week, userIds: ["eli"] });
+  expect(rows.map((r) => r.date)).toEqual(["2024-05-09", "2024-05-10", "2024-05-11", "2024-05-12"]);
+});
