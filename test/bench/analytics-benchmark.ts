@@ -182,6 +182,11 @@ async function measure(
     sql`SELECT count() AS n FROM ${db.table("punches")}
       WHERE local_time >= ${lit.dateTime(`${from} 00:00:00`)} AND local_time <= ${lit.dateTime(`${to} 23:59:59`)}`,
   );
+  if (Number(inMonth!.n) === 0) {
+    log(
+      `${layout}: no punch falls in ${o.month} (the data ends ${load.lastDay}): raise --punches or move --month`,
+    );
+  }
   // The places are not running: the aggregator serves analytics from the rules stored in ClickHouse
   // (its followers retry the closed port 1 in the background, once a minute at most).
   const config = path.join(work, `aggregator-${layout}.json`);
