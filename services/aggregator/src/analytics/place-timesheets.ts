@@ -19,8 +19,9 @@ export interface SheetChunk {
   userNames: string[];
   /**
    * Each row, ordered by day then user id: the person (index into userIds), the day (index into
-   * days) and the person's day under the rules in force on it. Rows are computed as they are
-   * visited, none kept: a month of a large place is hundreds of thousands of rows.
+   * days) and the person's day under the rules in force on it (read-only: rows without punches
+   * share one). Rows are computed as they are visited, none kept: a month of a large place is
+   * hundreds of thousands of rows.
    */
   forEachRow(visit: (user: number, day: number, row: TimesheetDay) => void): void;
 }
@@ -130,9 +131,12 @@ export class PlaceTimesheets {
       forEachRow(visit) {
         days.forEach((date, d) => {
           const rules = timeline.on(date);
+          // Everyone without punches has the same day (absent, or off): one shared, read-only row.
+          let none: TimesheetDay | undefined;
           for (let u = 0, at = d * n; u < n; u++, at++) {
             const p = cells[at];
-            if (p || expected[at]) visit(u, d, timesheetDay(date, p, rules));
+            if (p) visit(u, d, timesheetDay(date, p, rules));
+            else if (expected[at]) visit(u, d, (none ??= timesheetDay(date, undefined, rules)));
           }
         });
       },
