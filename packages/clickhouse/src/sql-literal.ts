@@ -149,6 +149,8 @@ const knownIdentifiers = new Set([
   "device_states",
   "ingest_offsets",
   "schema_migrations",
+  "place_rules",
+  "user_changes",
 ]);
 
 /** A table in a database; the table must be known and the database a plain lowercase name. */

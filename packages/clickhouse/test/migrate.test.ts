@@ -45,9 +45,11 @@ test("the first run applies every version; later runs, even concurrent ones, app
   expect(tables.map((t) => t.name)).toEqual([
     "device_states",
     "ingest_offsets",
+    "place_rules",
     "places",
     "punches",
     "schema_migrations",
+    "user_changes",
     "users",
   ]);
 });
@@ -102,4 +104,61 @@ test("contract: count() FINAL of punches is the number of distinct punches, howe
   expect(await count()).toBe("500");
   await db.command(sql`OPTIMIZE TABLE ${db.table("punches")} FINAL`);
   expect(await count()).toBe("500");
+});
+
+test("upgrading seeds rules and people history from what was stored, once however often it runs", async () => {
+  const db = freshDb();
+  await migrate(
+    db,
+    migrations.filter((m) => m.version <= 5),
+  );
+  await db.insert("places", [
+    {
+      place_id: "p1",
+      name: "P1",
+      timezone: "Africa/Lagos",
+      address: "127.0.0.1:1",
+      shift_start: "08:00",
+      shift_end: "17:00",
+      grace_minutes: 10,
+      min_hours_present: 4,
+      weekend_days: [0, 6],
+      holidays: ["2024-05-08"],
+      break_minutes: 60,
+      version: 1714000000000,
+    },
+  ]);
+  const user = (user_id: string, disabled: number, deleted: number) => ({
+    place_id: "p1",
+    user_id,
+    name: user_id,
+    privilege: 0,
+    card: 0,
+    disabled,
+    deleted,
+    updated_at: "2024-05-01 00:00:00",
+    version: 1,
+  });
+  await db.insert("users", [user("a", 0, 0), user("b", 1, 0), user("c", 0, 1)]);
+  expect((await migrate(db)).applied).toEqual([6, 7]);
+  // A run cut short after the seeds repeats them: FINAL still shows one row per key.
+  for (const m of migrations.filter((m) => m.version >= 6)) {
+    for (const statement of m.statements(db)) await db.command(statement);
+  }
+  expect(
+    await db.rows(
+      sql`SELECT place_id, effective_ms, shift_start, holidays FROM ${db.table("place_rules")} FINAL`,
+    ),
+  ).toEqual([
+    { place_id: "p1", effective_ms: "1714000000000", shift_start: "08:00", holidays: ["2024-05-08"] },
+  ]);
+  expect(
+    await db.rows(
+      sql`SELECT user_id, effective_ms, expected FROM ${db.table("user_changes")} FINAL ORDER BY user_id`,
+    ),
+  ).toEqual([
+    { user_id: "a", effective_ms: "0", expected: 1 },
+    { user_id: "b", effective_ms: "0", expected: 0 },
+    { user_id: "c", effective_ms: "0", expected: 0 },
+  ]);
 });

@@ -1,7 +1,8 @@
 import type { ClickHouseDb } from "@biometricflow/clickhouse";
 import { createChannelClient, startGrpcServer } from "@biometricflow/grpc-kit";
-import { AnalyticsServiceDefinition, PlaceServiceDefinition } from "@biometricflow/proto";
+import { PlaceServiceDefinition } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
+import { analyticsDefinition } from "./analytics/analytics-definition.js";
 import { analyticsService } from "./analytics/analytics-service.js";
 import type { AggregatorConfig } from "./config.js";
 import { runHealthMonitor } from "./health-monitor.js";
@@ -11,6 +12,7 @@ import { PlaceFollower } from "./ingest/place-follower.js";
 import { DeviceStateStore } from "./store/device-state-store.js";
 import { PlaceStore } from "./store/place-store.js";
 import { PunchStore } from "./store/punch-store.js";
+import { RulesHistoryStore } from "./store/rules-history-store.js";
 import { UserStore } from "./store/user-store.js";
 import { runDeviceWatch } from "./sync/device-watch.js";
 import { PlaceBook } from "./sync/place-book.js";
@@ -38,6 +40,7 @@ export async function startAggregator(
   const punches = new PunchStore(db);
   const placeStore = new PlaceStore(db);
   const users = new UserStore(db);
+  const rulesHistory = new RulesHistoryStore(db);
   const deviceStates = new DeviceStateStore(db);
   const book = new PlaceBook(config.places.map((p) => p.id));
   // The stored rules serve analytics until each place answers GetPlace.
@@ -74,6 +77,7 @@ export async function startAggregator(
           client,
           book,
           places: placeStore,
+          rules: rulesHistory,
           users,
           status,
           log: plog,
@@ -96,8 +100,8 @@ export async function startAggregator(
     log,
     register(s) {
       s.add(
-        AnalyticsServiceDefinition,
-        analyticsService({ db, users, book, hub, status, limits: config.analytics }),
+        analyticsDefinition,
+        analyticsService({ db, users, rulesHistory, book, hub, status, limits: config.analytics }),
       );
     },
   });

@@ -11,6 +11,7 @@ import {
   type TimesheetRow,
 } from "@biometricflow/proto";
 import { ClientError, Status } from "nice-grpc";
+import { rowsOfBlock } from "../src/analytics/timesheet-format.js";
 import { startAggregator, type RunningAggregator } from "../src/start-aggregator.js";
 import { hqPlace, INJECTOR, nightPlace, ZOE } from "./analytics-dataset.js";
 import type { FakePlace } from "./fake-place.js";
@@ -200,7 +201,7 @@ describe("timesheet", () => {
       details: expect.stringMatching(/40 rows .*ExportTimesheets/),
     });
     const rows: TimesheetRow[] = [];
-    for await (const m of api.client.exportTimesheets({ scope: both })) rows.push(...m.rows);
+    for await (const m of api.client.exportTimesheets({ scope: both })) rows.push(...rowsOfBlock(m.block!));
     expect(rows).toHaveLength(40);
     expect(rows.filter((r) => r.placeId === "hq")).toEqual(
       (await api.client.getTimesheet({ scope: week })).rows,
@@ -427,7 +428,7 @@ describe("injection strings through every filter", () => {
     expect(sheet.rows.every((r) => r.userId === s)).toBe(true);
     const exported = [];
     for await (const m of api.client.exportTimesheets({ scope: week, userIds: [s] }))
-      exported.push(...m.rows);
+      exported.push(...rowsOfBlock(m.block!));
     expect(exported).toHaveLength(own);
 
     const heat = await api.client.getPunchHeatmap({ scope: week, userIds: [s] });

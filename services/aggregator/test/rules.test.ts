@@ -3,6 +3,8 @@ import { AttendanceStatus, DayType, DeviceState } from "@biometricflow/proto";
 import { addDays, daysInclusive, eachDay, wallSeconds, weekday } from "../src/rules/calendar.js";
 import { summarizeDays } from "../src/rules/day-summary.js";
 import { deviceHealth } from "../src/rules/device-health.js";
+import { Membership } from "../src/rules/membership.js";
+import { RulesTimeline } from "../src/rules/rules-timeline.js";
 import { timesheetDay, type PersonDayPunches } from "../src/rules/timesheet-day.js";
 import { dayStartOffsetSeconds, dayTypeOf, parseWorkRules, workDayOf } from "../src/rules/work-rules.js";
 
@@ -35,11 +37,10 @@ function pd(
   return {
     punches,
     firstWall: wallSeconds(first),
-    firstAt: wallSeconds(first) - 3600,
     firstDevice: devices[0],
     lastWall: wallSeconds(last),
-    lastAt: wallSeconds(last) - 3600,
     lastDevice: devices[1],
+    elapsedSeconds: wallSeconds(last) - wallSeconds(first),
   };
 }
 
@@ -94,9 +95,9 @@ describe("one person, one day", () => {
       date: "2024-05-06",
       dayType: DayType.DAY_TYPE_WORKDAY,
       status: AttendanceStatus.ATTENDANCE_STATUS_PRESENT,
-      firstIn: "2024-05-06T08:05:00",
+      firstWall: wallSeconds("2024-05-06T08:05:00"),
       firstInDeviceId: "gate-1",
-      lastOut: "2024-05-06T17:30:00",
+      lastWall: wallSeconds("2024-05-06T17:30:00"),
       lastOutDeviceId: "gate-2",
       punches: 2,
       workedMinutes: 505, // 9 h 25 min - 60 min break
@@ -119,7 +120,7 @@ describe("one person, one day", () => {
     expect(one).toMatchObject({
       status: AttendanceStatus.ATTENDANCE_STATUS_INCOMPLETE,
       missingOut: true,
-      lastOut: "",
+      lastWall: undefined,
       lastOutDeviceId: "",
       workedMinutes: 0,
       earlyLeaveMinutes: 0,
@@ -170,10 +171,7 @@ describe("one person, one day", () => {
 
   test("worked time uses real instants: a DST night adds no phantom hour", () => {
     // Wall clock 22:00 -> 06:00 is 8 h, but the clocks went back an hour that night: 9 h worked.
-    const p = {
-      ...pd("2024-10-26T22:00:00", "2024-10-27T06:00:00"),
-      lastAt: wallSeconds("2024-10-27T06:00:00") - 3600 + 3600,
-    };
+    const p = { ...pd("2024-10-26T22:00:00", "2024-10-27T06:00:00"), elapsedSeconds: 9 * 3600 };
     expect(timesheetDay("2024-10-26", p, { ...night, weekendDays: new Set() }).workedMinutes).toBe(540 - 30);
   });
 });
@@ -195,7 +193,13 @@ describe("a day's summary", () => {
       { date: "2024-05-06", deviceId: "gate-1", deviceSerial: "SN-1", punches: 5, people: 3 },
       { date: "2024-05-06", deviceId: "gate-2", deviceSerial: "SN-2", punches: 1, people: 1 },
     ];
-    const [mon, wed] = summarizeDays("hq", ["2024-05-06", "2024-05-08"], day, rows, devices);
+    const [mon, wed] = summarizeDays(
+      "hq",
+      ["2024-05-06", "2024-05-08"],
+      RulesTimeline.constant(day),
+      rows,
+      devices,
+    );
     expect(mon).toEqual({
       placeId: "hq",
       date: "2024-05-06",
@@ -268,5 +272,60 @@ describe("device health", () => {
       liveShare: 0,
       failures: 0,
     });
+  });
+});
+
+describe("rules and people over time", () => {
+  test("a version governs from its date on; the oldest also every earlier day; the last of a date wins", () => {
+    const t = new RulesTimeline([
+      { from: "2024-05-08", rules: night },
+      { from: "2024-05-01", rules: day },
+      { from: "2024-05-08", rules: day },
+      { from: "2024-05-10", rules: night },
+    ]);
+    expect(t.on("2023-01-01")).toBe(day);
+    expect(t.on("2024-05-09")).toBe(day);
+    expect(t.on("2024-05-10")).toBe(night);
+    expect(t.on("2030-01-01")).toBe(night);
+  });
+
+  test("segments: runs of days per version whose wall-clock spans meet, with no gap or overlap", () => {
+    const t = new RulesTimeline([
+      { from: "2024-05-01", rules: day },
+      { from: "2024-05-08", rules: night },
+      { from: "2024-05-10", rules: day },
+    ]);
+    const segments = t.segments("2024-05-06", "2024-05-11");
+    const wall = (s: string) => wallSeconds(s);
+    // Day shift days start at 00:30, night shift days at 14:00.
+    expect(segments.map((s) => [s.from, s.to, s.rules === day ? "day" : "night", s.lo, s.hi])).toEqual([
+      ["2024-05-06", "2024-05-07", "day", wall("2024-05-06T00:30:00"), wall("2024-05-08T00:30:00")],
+      // The night days would start at 14:00: they start where Tuesday's day ended instead.
+      ["2024-05-08", "2024-05-09", "night", wall("2024-05-08T00:30:00"), wall("2024-05-10T14:00:00")],
+      // Back to day shifts: Friday would start at 00:30, which Thursday's night still owns.
+      ["2024-05-10", "2024-05-11", "day", wall("2024-05-10T14:00:00"), wall("2024-05-12T00:30:00")],
+    ]);
+    expect(RulesTimeline.constant(day).segments("2024-05-06", "2024-05-06")).toHaveLength(1);
+  });
+
+  test("membership: expected from the day listed until the day removed; nobody before their first change", () => {
+    const m = new Membership([
+      { userId: "old", from: "1970-01-01", expected: true },
+      { userId: "new", from: "2024-05-09", expected: true },
+      { userId: "gone", from: "1970-01-01", expected: true },
+      { userId: "gone", from: "2024-05-07", expected: false },
+      { userId: "flip", from: "2024-05-07", expected: true },
+      { userId: "flip", from: "2024-05-07", expected: false },
+    ]);
+    expect(["old", "new", "gone", "flip", "stranger"].filter((u) => m.expectedOn(u, "2024-05-06"))).toEqual([
+      "old",
+      "gone",
+    ]);
+    expect(["old", "new", "gone", "flip"].filter((u) => m.expectedOn(u, "2024-05-09"))).toEqual([
+      "old",
+      "new",
+    ]);
+    expect(m.expectedDuring("2024-05-06", "2024-05-08").sort()).toEqual(["gone", "old"]);
+    expect(m.expectedDuring("2024-05-08", "2024-05-09").sort()).toEqual(["new", "old"]);
   });
 });

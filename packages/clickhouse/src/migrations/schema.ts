@@ -126,4 +126,50 @@ export const migrations: Migration[] = [
       ORDER BY (place_id, device_id, since_ms, state)`,
     ],
   },
+  {
+    version: 6,
+    name: "place_rules",
+    // Every version of each place's rules with the moment it took effect (epoch ms), so a day is
+    // judged by the rules in force on it; a new row only when the rules changed. Seeded with the
+    // rules already stored: their row keeps the moment they were read (read with FINAL, so running
+    // the seed twice leaves one row per key).
+    statements: (db) => [
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("place_rules")} (
+        place_id String,
+        effective_ms UInt64,
+        timezone String,
+        shift_start String,
+        shift_end String,
+        grace_minutes UInt32,
+        min_hours_present Float64,
+        weekend_days Array(UInt8),
+        holidays Array(String),
+        break_minutes UInt32
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (place_id, effective_ms)`,
+      sql`INSERT INTO ${db.table("place_rules")}
+        SELECT place_id, version, timezone, shift_start, shift_end, grace_minutes, min_hours_present,
+          weekend_days, holidays, break_minutes
+        FROM ${db.table("places")} FINAL`,
+    ],
+  },
+  {
+    version: 7,
+    name: "user_changes",
+    // When each person became expected at a place or stopped being (joined, disabled, removed),
+    // so days before a person joined or after they left are not absences. effective_ms 0: listed
+    // since before the aggregator knew the place. Seeded from the users already stored.
+    statements: (db) => [
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("user_changes")} (
+        place_id String,
+        user_id String,
+        effective_ms UInt64,
+        expected UInt8
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (place_id, user_id, effective_ms)`,
+      sql`INSERT INTO ${db.table("user_changes")}
+        SELECT place_id, user_id, toUInt64(0), (deleted = 0 AND disabled = 0)
+        FROM ${db.table("users")} FINAL`,
+    ],
+  },
 ];

@@ -1,5 +1,6 @@
 import type { KitCallContext } from "@biometricflow/grpc-kit";
-import type { AnalyticsServiceImplementation } from "@biometricflow/proto";
+import type { ServiceImplementation } from "nice-grpc";
+import type { analyticsDefinition } from "./analytics-definition.js";
 import type { AnalyticsDeps } from "./analytics-deps.js";
 import { getAttendanceTrend, getDailySummary } from "./daily-summary.js";
 import { getDeviceHealth } from "./device-health-query.js";
@@ -9,7 +10,9 @@ import { validPlaceIds } from "./requests.js";
 import { exportTimesheets, getTimesheet } from "./timesheets.js";
 
 /** AnalyticsService: each RPC in its own module; bad requests throw domain errors (grpc-kit maps them). */
-export function analyticsService(d: AnalyticsDeps): AnalyticsServiceImplementation<KitCallContext> {
+export function analyticsService(
+  d: AnalyticsDeps,
+): ServiceImplementation<typeof analyticsDefinition, KitCallContext> {
   return {
     getDailySummary: (req) => getDailySummary(d, req),
     getTimesheet: (req) => getTimesheet(d, req),

@@ -8,6 +8,7 @@ import type {
 } from "@biometricflow/proto";
 import { DayType } from "@biometricflow/proto";
 import { summarizeDays } from "../rules/day-summary.js";
+import type { TimesheetDay } from "../rules/timesheet-day.js";
 import type { AnalyticsDeps } from "./analytics-deps.js";
 import { deviceDays } from "./device-days-query.js";
 import { PlaceTimesheets } from "./place-timesheets.js";
@@ -17,13 +18,13 @@ import { validScope, type Scope } from "./requests.js";
 async function summaries(d: AnalyticsDeps, scope: Scope): Promise<PlaceDaySummary[]> {
   const perPlace = await Promise.all(
     scope.places.map(async (known) => {
-      const [sheet, devices] = await Promise.all([
-        PlaceTimesheets.open(d.db, d.users, known, scope.from, scope.to, []),
-        deviceDays(d.db, known.place.id, known.rules, scope.from, scope.to),
-      ]);
+      const sheet = await PlaceTimesheets.open(d, known, scope.from, scope.to, []);
+      const devices = await deviceDays(d.db, known.place.id, sheet.timeline.segments(scope.from, scope.to));
       const out: PlaceDaySummary[] = [];
       for await (const chunk of sheet.chunks()) {
-        out.push(...summarizeDays(known.place.id, chunk.days, known.rules, chunk.rows, devices));
+        const days: TimesheetDay[] = [];
+        chunk.forEachRow((_u, _d, day) => days.push(day));
+        out.push(...summarizeDays(known.place.id, chunk.days, sheet.timeline, days, devices));
       }
       return out;
     }),

@@ -1,17 +1,15 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
 import type { DeviceDayCounts } from "../rules/day-summary.js";
-import type { WorkRules } from "../rules/work-rules.js";
+import type { RulesSegment } from "../rules/rules-timeline.js";
 import { workDaySql } from "./work-day-sql.js";
 
-/** Distinct punches and people per device and work day of one place. */
+/** Distinct punches and people per device and work day of one place (days by their own rules). */
 export async function deviceDays(
   db: ClickHouseDb,
   placeId: string,
-  rules: WorkRules,
-  from: string,
-  to: string,
+  segments: readonly RulesSegment[],
 ): Promise<DeviceDayCounts[]> {
-  const w = workDaySql(rules, from, to);
+  const w = workDaySql(segments);
   const rows = await db.rows<{
     day: string;
     device_id: string;

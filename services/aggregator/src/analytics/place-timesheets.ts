@@ -1,82 +1,145 @@
 import type { ClickHouseDb } from "@biometricflow/clickhouse";
-import type { TimesheetRow } from "@biometricflow/proto";
-import { eachDay } from "../rules/calendar.js";
-import { timesheetDay } from "../rules/timesheet-day.js";
+import { dayNumber, eachDay } from "../rules/calendar.js";
+import { Membership } from "../rules/membership.js";
+import { RulesTimeline } from "../rules/rules-timeline.js";
+import { timesheetDay, type PersonDayPunches, type TimesheetDay } from "../rules/timesheet-day.js";
+import type { RulesHistoryStore } from "../store/rules-history-store.js";
 import type { UserStore } from "../store/user-store.js";
 import type { KnownPlace } from "../sync/place-book.js";
-import { personDays, punchers } from "./person-days-query.js";
+import { personDays, punchers, type PersonDays } from "./person-days-query.js";
 
 /** Rows per ClickHouse round trip: bounds memory however long the range or large the place. */
 const CHUNK_ROWS = 50_000;
 
+/** Some consecutive days of one place. */
+export interface SheetChunk {
+  days: string[];
+  /** The people who may have rows in the chunk, sorted by id, and their names. */
+  userIds: string[];
+  userNames: string[];
+  /**
+   * Each row, ordered by day then user id: the person (index into userIds), the day (index into
+   * days) and the person's day under the rules in force on it (read-only: rows without punches
+   * share one). Rows are computed as they are visited, none kept: a month of a large place is
+   * hundreds of thousands of rows.
+   */
+  forEachRow(visit: (user: number, day: number, row: TimesheetDay) => void): void;
+}
+
+export interface SheetSources {
+  db: ClickHouseDb;
+  users: UserStore;
+  rulesHistory: RulesHistoryStore;
+}
+
 /**
- * One place's timesheets over work days from..to: a row per person and day. The people are the
- * place's expected users plus anyone who punched in the range (a badge the place no longer
- * lists still shows up), so absent days are rows too.
+ * One place's timesheets over work days from..to: a row per person and day, each day judged by
+ * the rules in force on it. A day's people are those the place expected that day (listed and
+ * enabled: not before they joined, not after they left) plus anyone who punched on it (a badge
+ * the place does not list still shows up), so absent days are rows too.
  */
 export class PlaceTimesheets {
   private constructor(
     private readonly db: ClickHouseDb,
     readonly known: KnownPlace,
+    readonly timeline: RulesTimeline,
     readonly days: readonly string[],
-    private readonly people: readonly { userId: string; name: string }[],
+    private readonly membership: Membership,
+    private readonly names: ReadonlyMap<string, string>,
     private readonly userIds: readonly string[],
   ) {}
 
   static async open(
-    db: ClickHouseDb,
-    users: UserStore,
+    s: SheetSources,
     known: KnownPlace,
     from: string,
     to: string,
     userIds: readonly string[],
   ): Promise<PlaceTimesheets> {
-    const id = known.place.id;
-    const [listed, punched] = await Promise.all([
-      users.people(id, userIds),
-      punchers(db, id, known.rules, from, to, userIds),
+    const { id, timezone } = known.place;
+    const [listed, changes, timelines] = await Promise.all([
+      s.users.people(id, userIds),
+      s.users.changes(id, timezone, userIds),
+      s.rulesHistory.timelines([id]),
     ]);
+    // Before any version is stored (a place just reached), its current rules are all there is.
+    const timeline = timelines.get(id) ?? RulesTimeline.constant(known.rules);
     const names = new Map(listed.map((p) => [p.userId, p.name]));
-    const ids = new Set([...listed.filter((p) => p.expected).map((p) => p.userId), ...punched]);
-    const people = [...ids].sort().map((userId) => ({ userId, name: names.get(userId) ?? "" }));
-    return new PlaceTimesheets(db, known, eachDay(from, to), people, userIds);
+    return new PlaceTimesheets(
+      s.db,
+      known,
+      timeline,
+      eachDay(from, to),
+      new Membership(changes),
+      names,
+      userIds,
+    );
   }
 
-  get rowCount(): number {
-    return this.people.length * this.days.length;
+  private get from(): string {
+    return this.days[0]!;
   }
 
-  get peopleCount(): number {
-    return this.people.length;
+  private get to(): string {
+    return this.days[this.days.length - 1]!;
   }
 
-  /** Rows ordered by day then user id, a few days at a time. */
-  async *chunks(): AsyncGenerator<{ days: string[]; rows: TimesheetRow[] }> {
-    const step = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, this.people.length)));
-    const { place, rules } = this.known;
+  /** At most this many rows: everyone expected or punching in the range, on every day. */
+  async rowBound(): Promise<{ rows: number; people: number }> {
+    const punched = await punchers(
+      this.db,
+      this.known.place.id,
+      this.timeline.segments(this.from, this.to),
+      this.userIds,
+    );
+    const people = new Set([...this.membership.expectedDuring(this.from, this.to), ...punched]).size;
+    return { rows: people * this.days.length, people };
+  }
+
+  /** The range a few days at a time (one ClickHouse round trip each). */
+  async *chunks(): AsyncGenerator<SheetChunk> {
+    const expected = this.membership.expectedDuring(this.from, this.to);
+    const step = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, expected.length)));
     for (let i = 0; i < this.days.length; i += step) {
       const days = this.days.slice(i, i + step);
-      const byDay = await personDays(
+      const punched = await personDays(
         this.db,
-        place.id,
-        rules,
-        days[0]!,
-        days[days.length - 1]!,
+        this.known.place.id,
+        this.timeline.segments(days[0]!, days[days.length - 1]!),
         this.userIds,
       );
-      const rows: TimesheetRow[] = [];
-      for (const date of days) {
-        const punches = byDay.get(date);
-        for (const p of this.people) {
-          rows.push({
-            placeId: place.id,
-            userId: p.userId,
-            userName: p.name,
-            ...timesheetDay(date, punches?.get(p.userId), rules),
-          });
-        }
-      }
-      yield { days, rows };
+      yield this.chunk(days, [...new Set([...expected, ...punched.keys()])].sort(), punched);
     }
+  }
+
+  /** Day-major grids (day d, person u at d * people + u) of each person's punches and whether expected. */
+  private chunk(days: string[], userIds: string[], punched: PersonDays): SheetChunk {
+    const n = userIds.length;
+    const first = dayNumber(days[0]!)!;
+    const cells = new Array<PersonDayPunches | undefined>(n * days.length);
+    const expected = new Uint8Array(n * days.length);
+    userIds.forEach((userId, u) => {
+      this.membership.fillExpected(userId, days, expected, u, n);
+      const run = punched.get(userId);
+      run?.days.forEach((day, k) => (cells[(day - first) * n + u] = run.punches[k]));
+    });
+    const { timeline } = this;
+    return {
+      days,
+      userIds,
+      userNames: userIds.map((id) => this.names.get(id) ?? ""),
+      forEachRow(visit) {
+        days.forEach((date, d) => {
+          const rules = timeline.on(date);
+          // Everyone without punches has the same day (absent, or off): one shared, read-only row.
+          let none: TimesheetDay | undefined;
+          for (let u = 0, at = d * n; u < n; u++, at++) {
+            const p = cells[at];
+            if (p) visit(u, d, timesheetDay(date, p, rules));
+            else if (expected[at]) visit(u, d, (none ??= timesheetDay(date, undefined, rules)));
+          }
+        });
+      },
+    };
   }
 }

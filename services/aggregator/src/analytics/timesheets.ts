@@ -8,9 +8,13 @@ import type {
 } from "@biometricflow/proto";
 import type { AnalyticsDeps } from "./analytics-deps.js";
 import { PlaceTimesheets } from "./place-timesheets.js";
+import { readAhead } from "./read-ahead.js";
 import { validIds, validScope } from "./requests.js";
+import { timesheetBlock, timesheetRow } from "./timesheet-format.js";
 
-const EXPORT_BATCH = 1000;
+// Places whose next block is prepared while the current one is sent: ClickHouse and this
+// process work at the same time, and memory stays at a few blocks.
+const EXPORT_AHEAD = 3;
 
 async function openAll(
   d: AnalyticsDeps,
@@ -18,9 +22,7 @@ async function openAll(
 ): Promise<PlaceTimesheets[]> {
   const scope = validScope(req.scope, d.book, d.limits.maxRangeDays);
   const userIds = validIds(req.userIds, "user_ids");
-  return Promise.all(
-    scope.places.map((k) => PlaceTimesheets.open(d.db, d.users, k, scope.from, scope.to, userIds)),
-  );
+  return Promise.all(scope.places.map((k) => PlaceTimesheets.open(d, k, scope.from, scope.to, userIds)));
 }
 
 /** Rows ordered by place (as requested), day, user id; refused above maxTimesheetRows. */
@@ -29,27 +31,38 @@ export async function getTimesheet(
   req: GetTimesheetRequest,
 ): Promise<GetTimesheetResponse> {
   const sheets = await openAll(d, req);
-  const total = sheets.reduce((n, s) => n + s.rowCount, 0);
+  const bounds = await Promise.all(sheets.map((s) => s.rowBound()));
+  const total = bounds.reduce((n, b) => n + b.rows, 0);
   if (total > d.limits.maxTimesheetRows) {
-    const people = sheets.reduce((n, s) => n + s.peopleCount, 0);
+    const people = bounds.reduce((n, b) => n + b.people, 0);
     throw new InvalidArgumentError(
-      `the timesheet would hold ${total} rows (${people} people over ${sheets[0]?.days.length ?? 0} days), ` +
+      `the timesheet would hold up to ${total} rows (${people} people over ${sheets[0]?.days.length ?? 0} days), ` +
         `more than ${d.limits.maxTimesheetRows}: narrow the range or the people, or use ExportTimesheets`,
     );
   }
   const rows: TimesheetRow[] = [];
-  for (const sheet of sheets) for await (const chunk of sheet.chunks()) rows.push(...chunk.rows);
+  for (const sheet of sheets) {
+    for await (const chunk of sheet.chunks()) {
+      chunk.forEachRow((u, _d, day) =>
+        rows.push(timesheetRow(sheet.known.place.id, chunk.userIds[u]!, chunk.userNames[u]!, day)),
+      );
+    }
+  }
   return { rows };
 }
 
-/** The same rows with no size limit, in batches; ClickHouse is read a few days ahead at most. */
+/** The same rows with no size limit, one compact block per ClickHouse round trip (a few days of one place). */
 export async function* exportTimesheets(
   d: AnalyticsDeps,
   req: ExportTimesheetsRequest,
 ): AsyncGenerator<ExportTimesheetsResponse> {
-  for (const sheet of await openAll(d, req)) {
-    for await (const { rows } of sheet.chunks()) {
-      for (let i = 0; i < rows.length; i += EXPORT_BATCH) yield { rows: rows.slice(i, i + EXPORT_BATCH) };
-    }
+  const sheets = await openAll(d, req);
+  const blocks = sheets.map((sheet) => blocksOf(sheet)[Symbol.asyncIterator]());
+  yield* readAhead(blocks, EXPORT_AHEAD);
+}
+
+async function* blocksOf(sheet: PlaceTimesheets): AsyncGenerator<ExportTimesheetsResponse> {
+  for await (const chunk of sheet.chunks()) {
+    yield { block: timesheetBlock(sheet.known.place.id, sheet.timeline, chunk) };
   }
 }

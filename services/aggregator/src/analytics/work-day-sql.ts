@@ -1,19 +1,34 @@
-import { lit, sql, type Sql } from "@biometricflow/clickhouse";
-import { addDays, formatWall, midnight } from "../rules/calendar.js";
-import { dayStartOffsetSeconds, type WorkRules } from "../rules/work-rules.js";
+import { joinSql, lit, sql, type Sql } from "@biometricflow/clickhouse";
+import { formatWall } from "../rules/calendar.js";
+import type { RulesSegment } from "../rules/rules-timeline.js";
+import { dayStartOffsetSeconds } from "../rules/work-rules.js";
+
+const wall = (seconds: number): Sql => lit.dateTime(formatWall(seconds).replace("T", " "));
 
 /**
- * SQL pieces that place punches on work days (see dayStartOffsetSeconds): the work day of a
- * punch, and the local_time range that holds work days from..to. local_time is the wall clock
- * stored as DateTime('UTC'), so toDate() of it is the wall-clock date with no zone involved.
+ * SQL pieces that place punches on work days (see dayStartOffsetSeconds), each run of days by the
+ * rules in force on it (RulesTimeline.segments): the work day of a punch, and the local_time range
+ * that holds the days. local_time is the wall clock stored as DateTime('UTC'), so toDate() of it
+ * is the wall-clock date with no zone involved.
  */
-export function workDaySql(rules: WorkRules, from: string, to: string): { day: Sql; range: Sql } {
-  const offset = dayStartOffsetSeconds(rules);
-  const lo = formatWall(midnight(from) + offset).replace("T", " ");
-  const hi = formatWall(midnight(addDays(to, 1)) + offset).replace("T", " ");
+export function workDaySql(segments: readonly RulesSegment[]): { day: Sql; range: Sql } {
+  if (segments.length === 0) throw new Error("workDaySql needs at least one segment");
+  const dayIn = (s: RulesSegment, i: number): Sql => {
+    const day = sql`toDate(addSeconds(local_time, ${lit.int32(-dayStartOffsetSeconds(s.rules))}))`;
+    // A later run may start earlier in its first day than its rules would (see segments()).
+    return i === 0 ? day : sql`greatest(${day}, ${lit.date(s.from)})`;
+  };
+  const last = segments.length - 1;
+  const day =
+    last === 0
+      ? dayIn(segments[0]!, 0)
+      : sql`multiIf(${joinSql(
+          segments.slice(0, last).map((s, i) => sql`local_time < ${wall(s.hi)}, ${dayIn(s, i)}`),
+          ", ",
+        )}, ${dayIn(segments[last]!, last)})`;
   return {
-    day: sql`toDate(addSeconds(local_time, ${lit.int32(-offset)}))`,
-    range: sql`local_time >= ${lit.dateTime(lo)} AND local_time < ${lit.dateTime(hi)}`,
+    day,
+    range: sql`local_time >= ${wall(segments[0]!.lo)} AND local_time < ${wall(segments[last]!.hi)}`,
   };
 }
 

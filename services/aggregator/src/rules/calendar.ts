@@ -8,12 +8,21 @@ const dateRe = /^(\d{4})-(\d{2})-(\d{2})$/;
 const wallRe = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
 const DAY = 86_400;
 
+// A timesheet asks about the same few dates hundreds of thousands of times: parse each once.
+const known = new Map<string, number | undefined>();
+
 /** Days since 1970-01-01 for a real calendar date "YYYY-MM-DD"; undefined otherwise. */
 export function dayNumber(date: string): number | undefined {
+  if (known.has(date)) return known.get(date);
   const m = dateRe.exec(date);
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(ms).toISOString().startsWith(date) ? ms / 86_400_000 : undefined;
+  let day: number | undefined;
+  if (m) {
+    const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    day = new Date(ms).toISOString().startsWith(date) ? ms / 86_400_000 : undefined;
+  }
+  if (known.size >= 100_000) known.clear(); // bounded whatever callers send
+  known.set(date, day);
+  return day;
 }
 
 export function dateOfDay(day: number): string {

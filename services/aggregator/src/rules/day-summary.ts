@@ -1,6 +1,7 @@
 import { AttendanceStatus, type DeviceDaySummary, type PlaceDaySummary } from "@biometricflow/proto";
 import type { TimesheetDay } from "./timesheet-day.js";
-import { dayTypeOf, type WorkRules } from "./work-rules.js";
+import type { RulesTimeline } from "./rules-timeline.js";
+import { dayTypeOf } from "./work-rules.js";
 
 /** Punches and people per device and work day, as SQL counts them. */
 export interface DeviceDayCounts {
@@ -12,14 +13,14 @@ export interface DeviceDayCounts {
 }
 
 /**
- * Per work day of one place: counts over its timesheet rows (one per person and day, absent
+ * Per work day of one place, each judged by the rules in force on it: counts over its timesheet rows (one per person and day, absent
  * people included). A person's day is credited to the device of their first punch (and an early
  * leave to the device of their last), so device columns add up to the place's.
  */
 export function summarizeDays(
   placeId: string,
   days: readonly string[],
-  rules: WorkRules,
+  rules: RulesTimeline,
   rows: Iterable<TimesheetDay>,
   devices: readonly DeviceDayCounts[],
 ): PlaceDaySummary[] {
@@ -29,7 +30,7 @@ export function summarizeDays(
     byDate.set(date, {
       placeId,
       date,
-      dayType: dayTypeOf(date, rules),
+      dayType: dayTypeOf(date, rules.on(date)),
       people: 0,
       present: 0,
       absent: 0,

@@ -57,10 +57,13 @@ export function workDayOf(wallSecs: number, r: WorkRules): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
+// Read once: the package re-exports enums through getters, and this runs for every row.
+const { DAY_TYPE_HOLIDAY: HOLIDAY, DAY_TYPE_WEEKEND: WEEKEND, DAY_TYPE_WORKDAY: WORKDAY } = DayType;
+
 export function dayTypeOf(date: string, r: WorkRules): DayType {
-  if (r.holidays.has(date)) return DayType.DAY_TYPE_HOLIDAY;
-  if (r.weekendDays.has(weekday(date))) return DayType.DAY_TYPE_WEEKEND;
-  return DayType.DAY_TYPE_WORKDAY;
+  if (r.holidays.has(date)) return HOLIDAY;
+  if (r.weekendDays.has(weekday(date))) return WEEKEND;
+  return WORKDAY;
 }
 
 /** Shift start and end of work day `date`, on the wall-clock seconds scale. */

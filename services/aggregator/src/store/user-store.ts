@@ -1,5 +1,7 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
 import type { User } from "@biometricflow/proto";
+import { DateTime } from "luxon";
+import type { MembershipChange } from "../rules/membership.js";
 
 export interface Person {
   userId: string;
@@ -8,18 +10,28 @@ export interface Person {
   expected: boolean;
 }
 
-/** The people of each place, keyed by their badge/PIN user_id. */
+/** The people of each place, keyed by their badge/PIN user_id, and when each joined or left. */
 export class UserStore {
   constructor(private readonly db: ClickHouseDb) {}
 
-  /** Store the place's current users; users it no longer lists are marked deleted. */
-  async replaceAll(placeId: string, users: readonly User[]): Promise<void> {
-    const version = Date.now();
+  /**
+   * Store the place's current users (users it no longer lists are marked deleted), and record who
+   * became expected or stopped being at `atMs`. The first list a place ever sends is taken as
+   * true since before anything was stored (effective 0).
+   */
+  async replaceAll(placeId: string, users: readonly User[], atMs = Date.now()): Promise<void> {
+    const version = atMs;
     const current = new Set(users.map((u) => u.userId));
-    const known = await this.db.rows<{ user_id: string; name: string }>(
-      sql`SELECT user_id, name FROM ${this.db.table("users")} FINAL
-        WHERE place_id = ${lit.string(placeId)} AND deleted = 0`,
-    );
+    const [known, history] = await Promise.all([
+      this.db.rows<{ user_id: string; name: string }>(
+        sql`SELECT user_id, name FROM ${this.db.table("users")} FINAL
+          WHERE place_id = ${lit.string(placeId)} AND deleted = 0`,
+      ),
+      this.db.rows<{ user_id: string; expected: number }>(
+        sql`SELECT user_id, argMax(expected, effective_ms) AS expected FROM ${this.db.table("user_changes")} FINAL
+          WHERE place_id = ${lit.string(placeId)} GROUP BY user_id`,
+      ),
+    ]);
     const row = (u: Pick<User, "userId" | "name">, extra: Partial<User>, deleted: boolean) => ({
       place_id: placeId,
       user_id: u.userId,
@@ -37,6 +49,20 @@ export class UserStore {
         .filter((k) => !current.has(k.user_id))
         .map((k) => row({ userId: k.user_id, name: k.name }, {}, true)),
     ]);
+
+    const was = new Map(history.map((h) => [h.user_id, Number(h.expected) === 1]));
+    const effective_ms = history.length === 0 ? 0 : atMs;
+    const changes: { place_id: string; user_id: string; effective_ms: number; expected: number }[] = [];
+    for (const u of users) {
+      const expected = !u.disabled;
+      if (was.get(u.userId) === expected || (!was.has(u.userId) && !expected)) continue;
+      changes.push({ place_id: placeId, user_id: u.userId, effective_ms, expected: expected ? 1 : 0 });
+    }
+    for (const [userId, expected] of was) {
+      if (expected && !current.has(userId))
+        changes.push({ place_id: placeId, user_id: userId, effective_ms, expected: 0 });
+    }
+    await this.db.insert("user_changes", changes);
   }
 
   /** Everyone the place has listed (deleted ones too, for their names), optionally only `userIds`. */
@@ -47,5 +73,26 @@ export class UserStore {
         WHERE place_id = ${lit.string(placeId)} ${only}`,
     );
     return rows.map((r) => ({ userId: r.user_id, name: r.name, expected: Boolean(r.expected) }));
+  }
+
+  /** When each person became expected or stopped being, as dates in the place's zone. */
+  async changes(placeId: string, timezone: string, userIds: readonly string[]): Promise<MembershipChange[]> {
+    const only = userIds.length ? sql`AND user_id IN ${lit.inList(lit.strings(userIds))}` : sql``;
+    const rows = await this.db.rows<{ user_id: string; effective_ms: string; expected: number }>(
+      sql`SELECT user_id, effective_ms, expected FROM ${this.db.table("user_changes")} FINAL
+        WHERE place_id = ${lit.string(placeId)} ${only} ORDER BY effective_ms`,
+    );
+    const zone = DateTime.local().setZone(timezone || "UTC").isValid ? timezone || "UTC" : "UTC";
+    const dates = new Map<string, string>(); // most changes share a few moments (0, a sync)
+    const dateOf = (ms: string): string => {
+      let d = dates.get(ms);
+      if (d === undefined) dates.set(ms, (d = DateTime.fromMillis(Number(ms), { zone }).toISODate()!));
+      return d;
+    };
+    return rows.map((r) => ({
+      userId: r.user_id,
+      from: dateOf(r.effective_ms),
+      expected: Number(r.expected) === 1,
+    }));
   }
 }

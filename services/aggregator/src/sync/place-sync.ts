@@ -3,6 +3,7 @@ import type { Logger } from "@biometricflow/telemetry";
 import { Backoff, sleep } from "../ingest/backoff.js";
 import type { IngestStatusBoard } from "../ingest/ingest-status.js";
 import type { PlaceStore } from "../store/place-store.js";
+import type { RulesHistoryStore } from "../store/rules-history-store.js";
 import type { UserStore } from "../store/user-store.js";
 import type { PlaceBook } from "./place-book.js";
 
@@ -12,6 +13,7 @@ export interface PlaceSyncDeps {
   client: PlaceServiceClient;
   book: PlaceBook;
   places: PlaceStore;
+  rules: RulesHistoryStore;
   users: UserStore;
   status: IngestStatusBoard;
   log: Logger;
@@ -21,7 +23,8 @@ export interface PlaceSyncDeps {
 }
 
 /**
- * Keeps a place's rules and people current: GetPlace and ListUsers now, then every refreshMs;
+ * Keeps a place's rules and people current, with their history (a change takes effect the day it
+ * is seen): GetPlace and ListUsers now, then every refreshMs;
  * after a failure (place or ClickHouse down) again with backoff. Analytics judges attendance by
  * these rules, and keeps working from the stored copy while the place is down.
  */
@@ -40,6 +43,8 @@ export async function runPlaceSync(d: PlaceSyncDeps, signal: AbortSignal): Promi
       // Reachable, even while its stream has nothing to send.
       d.status.update(d.placeId, { connected: true, headOffset });
       await d.places.save(place, d.address);
+      // A new version only when the rules changed: days from today on are judged by it.
+      await d.rules.record(place, Date.now());
       const { users } = await d.client.listUsers({}, { signal });
       await d.users.replaceAll(d.placeId, users);
       backoff.reset();
