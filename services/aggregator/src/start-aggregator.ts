@@ -58,7 +58,7 @@ export async function startAggregator(
     const follower = new PlaceFollower({
       placeId: target.id,
       watch: (fromOffset, signal) =>
-        client.watchPunches({ fromOffset, maxBatch: ingest.streamBatch }, { signal }),
+        client.watchPunches({ fromOffset, maxBatch: ingest.streamBatch, columnar: true }, { signal }),
       store: punches,
       hub,
       status,
