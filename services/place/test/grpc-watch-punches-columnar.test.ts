@@ -29,7 +29,12 @@ function blockPunches(b: PunchBlock): Punch[] {
     punchState: b.punchState[i]!,
     verifyMethod: b.verifyMethod[i]!,
     receivedAt: new Date(b.receivedAtMs[i]!),
-    dedupKey: b.dedupKey[i]!,
+    dedupKey: Buffer.from(b.dedupKeys)
+      .subarray(
+        b.dedupKeyLength.slice(0, i).reduce((a, n) => a + n, 0),
+        b.dedupKeyLength.slice(0, i + 1).reduce((a, n) => a + n, 0),
+      )
+      .toString(),
     offset: b.firstOffset + i,
     trace: { traceparent: s(b.traceparentIndex[i]), tracestate: s(b.tracestateIndex[i]) },
     source: b.source[i]!,

@@ -15,6 +15,10 @@ const MAX_SECONDS = Date.UTC(2106, 0, 1) / 1000;
 export class PunchBlockRows {
   private readonly tsv: string[];
   private readonly traceIds = new Map<number, string>();
+  /** Where each dedup key starts in block.dedupKeys (in bytes, and characters when all ASCII). */
+  private readonly keyStart: Uint32Array;
+  /** block.dedupKeys as UTF-8, when some key is not ASCII (then characters are not bytes). */
+  private readonly keyBytes: Buffer | undefined;
 
   constructor(private readonly block: PunchBlock) {
     const n = block.count;
@@ -28,7 +32,7 @@ export class PunchBlockRows {
       block.punchState,
       block.verifyMethod,
       block.receivedAtMs,
-      block.dedupKey,
+      block.dedupKeyLength,
       block.traceparentIndex,
       block.tracestateIndex,
       block.source,
@@ -37,6 +41,14 @@ export class PunchBlockRows {
         throw new Error(`punch block at ${block.firstOffset}: a column is not ${n} long`);
     }
     this.tsv = block.strings.map(tsvString);
+    this.keyStart = new Uint32Array(n + 1);
+    for (let i = 0; i < n; i++) this.keyStart[i + 1] = this.keyStart[i]! + block.dedupKeyLength[i]!;
+    const bytes = this.keyStart[n]!;
+    if (bytes !== block.dedupKeys.length) {
+      this.keyBytes = Buffer.from(block.dedupKeys);
+      if (this.keyBytes.length !== bytes)
+        throw new Error(`punch block at ${block.firstOffset}: dedup keys do not add up`);
+    }
   }
 
   get count(): number {
@@ -62,7 +74,7 @@ export class PunchBlockRows {
       throw new Error(`punch ${place}#${this.offset(i)} has local_time ${local} (seconds): cannot store it`);
     }
     return (
-      `${this.tsvAt(b.placeIdIndex[i]!)}\t${tsvString(b.dedupKey[i]!)}\t${this.tsvAt(b.deviceIdIndex[i]!)}\t` +
+      `${this.tsvAt(b.placeIdIndex[i]!)}\t${tsvString(this.dedupKey(i))}\t${this.tsvAt(b.deviceIdIndex[i]!)}\t` +
       `${this.tsvAt(b.deviceSerialIndex[i]!)}\t${this.tsvAt(b.userIdIndex[i]!)}\t${this.seconds(i, b.punchedAtMs[i]!)}\t` +
       `${local}\t${b.punchState[i]}\t${b.verifyMethod[i]}\t${b.source[i]}\t` +
       `${this.seconds(i, b.receivedAtMs[i]!)}\t${this.offset(i)}\t${this.traceId(i)}\n`
@@ -82,11 +94,17 @@ export class PunchBlockRows {
       punchState: b.punchState[i]!,
       verifyMethod: b.verifyMethod[i]!,
       receivedAt: new Date(b.receivedAtMs[i]!),
-      dedupKey: b.dedupKey[i]!,
+      dedupKey: this.dedupKey(i),
       offset: this.offset(i),
       trace: this.trace(i),
       source: b.source[i]!,
     };
+  }
+
+  private dedupKey(i: number): string {
+    const from = this.keyStart[i]!;
+    const to = this.keyStart[i + 1]!;
+    return this.keyBytes ? this.keyBytes.toString("utf8", from, to) : this.block.dedupKeys.slice(from, to);
   }
 
   private str(index: number): string {

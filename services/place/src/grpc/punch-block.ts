@@ -32,15 +32,17 @@ export function punchBlock(rows: readonly RawPunchRow[]): PunchBlock {
     punchState: [],
     verifyMethod: [],
     receivedAtMs: [],
-    dedupKey: [],
+    dedupKeys: "",
+    dedupKeyLength: [],
     traceparentIndex: [],
     tracestateIndex: [],
     source: [],
   };
+  const keys: string[] = [];
   for (const r of rows) {
     if (r[0] !== block.firstOffset + block.count) break;
     block.count++;
-    block.dedupKey.push(r[1] as string);
+    keys.push(r[1] as string);
     block.placeIdIndex.push(ref(r[2]));
     block.deviceIdIndex.push(ref(r[3]));
     block.deviceSerialIndex.push(ref(r[4]));
@@ -54,5 +56,9 @@ export function punchBlock(rows: readonly RawPunchRow[]): PunchBlock {
     block.traceparentIndex.push(ref(r[12]));
     block.tracestateIndex.push(ref(r[13]));
   }
+  block.dedupKeys = keys.join("");
+  // Keys are hex digests: ASCII, so a key's length in characters is its length in bytes.
+  const ascii = Buffer.byteLength(block.dedupKeys) === block.dedupKeys.length;
+  block.dedupKeyLength = keys.map((k) => (ascii ? k.length : Buffer.byteLength(k)));
   return block;
 }
