@@ -31,7 +31,8 @@ export function punchBlockOf(punches: readonly Punch[]): PunchBlock {
     receivedAtMs: punches.map((p) => p.receivedAt?.getTime() ?? 0),
     dedupKeys: punches.map((p) => p.dedupKey).join(""),
     dedupKeyLength: punches.map((p) => Buffer.byteLength(p.dedupKey)),
-    traceparentIndex: punches.map((p) => ref(p.trace?.traceparent ?? "")),
+    traceparents: punches.map((p) => p.trace?.traceparent ?? "").join(""),
+    traceparentLength: punches.map((p) => Buffer.byteLength(p.trace?.traceparent ?? "")),
     tracestateIndex: punches.map((p) => ref(p.trace?.tracestate ?? "")),
     source: punches.map((p) => p.source),
   };

@@ -79,7 +79,7 @@ test("a columnar block stores exactly the rows its punches store as Punch messag
   const users = ["plain", "tab\there", "back\\slash", "new\nline", "ünï 漢字 🙂", "plain"];
   const traces = [
     { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "" },
-    { traceparent: "not a traceparent", tracestate: "" },
+    { traceparent: "not a traceparent ü", tracestate: "k=v" },
     undefined,
   ];
   const of = (placeId: string): Punch[] =>
@@ -90,6 +90,7 @@ test("a columnar block stores exactly the rows its punches store as Punch messag
         punchedAt: new Date(Date.UTC(2024, 4, i + 1, i, 0, 59, 999)),
         punchState: i,
         trace: traces[i % 3],
+        ...(i === 2 ? { dedupKey: "ключ-3" } : {}), // not ASCII: lengths in bytes are not characters
       }),
     );
   const classic = new TsvBatch();

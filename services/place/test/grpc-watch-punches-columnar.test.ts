@@ -13,6 +13,14 @@ let t: TestPlace;
 beforeEach(async () => (t = await startTestPlace()));
 afterEach(() => t.close());
 
+/** String i of a concatenated column (lengths in UTF-8 bytes). */
+function joinedAt(text: string, lengths: number[], i: number): string {
+  const from = lengths.slice(0, i).reduce((a, n) => a + n, 0);
+  return Buffer.from(text)
+    .subarray(from, from + lengths[i]!)
+    .toString();
+}
+
 /** A block's punches as Punch messages, read column by column as a client would. */
 function blockPunches(b: PunchBlock): Punch[] {
   const s = (i: number | undefined): string => {
@@ -29,14 +37,12 @@ function blockPunches(b: PunchBlock): Punch[] {
     punchState: b.punchState[i]!,
     verifyMethod: b.verifyMethod[i]!,
     receivedAt: new Date(b.receivedAtMs[i]!),
-    dedupKey: Buffer.from(b.dedupKeys)
-      .subarray(
-        b.dedupKeyLength.slice(0, i).reduce((a, n) => a + n, 0),
-        b.dedupKeyLength.slice(0, i + 1).reduce((a, n) => a + n, 0),
-      )
-      .toString(),
+    dedupKey: joinedAt(b.dedupKeys, b.dedupKeyLength, i),
     offset: b.firstOffset + i,
-    trace: { traceparent: s(b.traceparentIndex[i]), tracestate: s(b.tracestateIndex[i]) },
+    trace: {
+      traceparent: joinedAt(b.traceparents, b.traceparentLength, i),
+      tracestate: s(b.tracestateIndex[i]),
+    },
     source: b.source[i]!,
   }));
 }

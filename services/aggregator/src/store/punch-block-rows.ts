@@ -8,17 +8,43 @@ const MAX_SECONDS = Date.UTC(2106, 0, 1) / 1000;
 /**
  * The rows of a PunchBlock (WatchPunches with columnar): each punch's TabSeparated line
  * (PUNCH_COLUMNS order, the same bytes punchLine writes for the same punch, except that local_time
- * goes as Unix seconds), built from the columns without a Punch object. The block's strings are
- * escaped and its trace ids read once per block, not per punch. Punch objects are made only on
+ * goes as Unix seconds), built from the columns without a Punch object. The block's repeated
+ * strings are escaped once per block, not per punch. Punch objects are made only on
  * request, for live subscribers.
  */
+/** A column of strings sent concatenated, with each one's length in UTF-8 bytes. */
+class JoinedStrings {
+  private readonly start: Uint32Array;
+  /** The text as UTF-8, only when it is not all ASCII (then characters are not bytes). */
+  private readonly bytes: Buffer | undefined;
+
+  constructor(
+    private readonly text: string,
+    lengths: readonly number[],
+    what: string,
+  ) {
+    this.start = new Uint32Array(lengths.length + 1);
+    for (let i = 0; i < lengths.length; i++) this.start[i + 1] = this.start[i]! + lengths[i]!;
+    const total = this.start[lengths.length]!;
+    if (total !== text.length) {
+      this.bytes = Buffer.from(text);
+      if (this.bytes.length !== total) throw new Error(`${what}: the lengths do not add up`);
+    }
+  }
+
+  at(i: number): string {
+    const from = this.start[i]!;
+    const to = this.start[i + 1]!;
+    return this.bytes ? this.bytes.toString("utf8", from, to) : this.text.slice(from, to);
+  }
+}
+
 export class PunchBlockRows {
   private readonly tsv: string[];
-  private readonly traceIds = new Map<number, string>();
-  /** Where each dedup key starts in block.dedupKeys (in bytes, and characters when all ASCII). */
-  private readonly keyStart: Uint32Array;
-  /** block.dedupKeys as UTF-8, when some key is not ASCII (then characters are not bytes). */
-  private readonly keyBytes: Buffer | undefined;
+  private readonly dedupKeys: JoinedStrings;
+  private readonly traceparents: JoinedStrings;
+  /** The last trace id read, by its traceparent and tracestate index: pulled punches share one. */
+  private last = { traceparent: "", tracestate: -1, id: "" };
 
   constructor(private readonly block: PunchBlock) {
     const n = block.count;
@@ -33,7 +59,7 @@ export class PunchBlockRows {
       block.verifyMethod,
       block.receivedAtMs,
       block.dedupKeyLength,
-      block.traceparentIndex,
+      block.traceparentLength,
       block.tracestateIndex,
       block.source,
     ]) {
@@ -41,14 +67,16 @@ export class PunchBlockRows {
         throw new Error(`punch block at ${block.firstOffset}: a column is not ${n} long`);
     }
     this.tsv = block.strings.map(tsvString);
-    this.keyStart = new Uint32Array(n + 1);
-    for (let i = 0; i < n; i++) this.keyStart[i + 1] = this.keyStart[i]! + block.dedupKeyLength[i]!;
-    const bytes = this.keyStart[n]!;
-    if (bytes !== block.dedupKeys.length) {
-      this.keyBytes = Buffer.from(block.dedupKeys);
-      if (this.keyBytes.length !== bytes)
-        throw new Error(`punch block at ${block.firstOffset}: dedup keys do not add up`);
-    }
+    this.dedupKeys = new JoinedStrings(
+      block.dedupKeys,
+      block.dedupKeyLength,
+      `punch block at ${block.firstOffset}: dedup keys`,
+    );
+    this.traceparents = new JoinedStrings(
+      block.traceparents,
+      block.traceparentLength,
+      `punch block at ${block.firstOffset}: traceparents`,
+    );
   }
 
   get count(): number {
@@ -62,7 +90,7 @@ export class PunchBlockRows {
   /** The trace context of punch i. */
   trace(i: number): { traceparent: string; tracestate: string } {
     const b = this.block;
-    return { traceparent: this.str(b.traceparentIndex[i]!), tracestate: this.str(b.tracestateIndex[i]!) };
+    return { traceparent: this.traceparents.at(i), tracestate: this.str(b.tracestateIndex[i]!) };
   }
 
   /** Punch i's TabSeparated row; throws for a punch ClickHouse could not store, as punchLine does. */
@@ -74,7 +102,7 @@ export class PunchBlockRows {
       throw new Error(`punch ${place}#${this.offset(i)} has local_time ${local} (seconds): cannot store it`);
     }
     return (
-      `${this.tsvAt(b.placeIdIndex[i]!)}\t${tsvString(this.dedupKey(i))}\t${this.tsvAt(b.deviceIdIndex[i]!)}\t` +
+      `${this.tsvAt(b.placeIdIndex[i]!)}\t${tsvString(this.dedupKeys.at(i))}\t${this.tsvAt(b.deviceIdIndex[i]!)}\t` +
       `${this.tsvAt(b.deviceSerialIndex[i]!)}\t${this.tsvAt(b.userIdIndex[i]!)}\t${this.seconds(i, b.punchedAtMs[i]!)}\t` +
       `${local}\t${b.punchState[i]}\t${b.verifyMethod[i]}\t${b.source[i]}\t` +
       `${this.seconds(i, b.receivedAtMs[i]!)}\t${this.offset(i)}\t${this.traceId(i)}\n`
@@ -94,17 +122,11 @@ export class PunchBlockRows {
       punchState: b.punchState[i]!,
       verifyMethod: b.verifyMethod[i]!,
       receivedAt: new Date(b.receivedAtMs[i]!),
-      dedupKey: this.dedupKey(i),
+      dedupKey: this.dedupKeys.at(i),
       offset: this.offset(i),
       trace: this.trace(i),
       source: b.source[i]!,
     };
-  }
-
-  private dedupKey(i: number): string {
-    const from = this.keyStart[i]!;
-    const to = this.keyStart[i + 1]!;
-    return this.keyBytes ? this.keyBytes.toString("utf8", from, to) : this.block.dedupKeys.slice(from, to);
   }
 
   private str(index: number): string {
@@ -120,14 +142,14 @@ export class PunchBlockRows {
   }
 
   private traceId(i: number): string {
-    const b = this.block;
-    const p = b.traceparentIndex[i]!;
-    const s = b.tracestateIndex[i]!;
-    const key = p * b.strings.length + s;
-    let id = this.traceIds.get(key);
-    if (id === undefined)
-      this.traceIds.set(key, (id = traceIdOf({ traceparent: this.str(p), tracestate: this.str(s) })));
-    return id;
+    const traceparent = this.traceparents.at(i);
+    const tracestate = this.block.tracestateIndex[i]!;
+    const last = this.last;
+    if (traceparent !== last.traceparent || tracestate !== last.tracestate) {
+      const id = traceIdOf({ traceparent, tracestate: this.str(tracestate) });
+      this.last = { traceparent, tracestate, id };
+    }
+    return this.last.id;
   }
 
   /** An instant in ms as Unix seconds, as punchLine writes it. */

@@ -3,8 +3,8 @@ import type { RawPunchRow } from "../journal/punch-table.js";
 
 /**
  * The leading rows with consecutive offsets as one PunchBlock (WatchPunches with columnar):
- * columns filled straight from the raw journal rows, repeated strings (place, device, user, trace
- * context) stored once per block. Rows after a gap in the offsets (there is none in a journal,
+ * columns filled straight from the raw journal rows, repeated strings (place, device, user,
+ * tracestate) stored once per block, the others (dedup key, traceparent) concatenated. Rows after a gap in the offsets (there is none in a journal,
  * which numbers punches 1, 2, 3...) are left for the next block.
  */
 export function punchBlock(rows: readonly RawPunchRow[]): PunchBlock {
@@ -34,11 +34,13 @@ export function punchBlock(rows: readonly RawPunchRow[]): PunchBlock {
     receivedAtMs: [],
     dedupKeys: "",
     dedupKeyLength: [],
-    traceparentIndex: [],
+    traceparents: "",
+    traceparentLength: [],
     tracestateIndex: [],
     source: [],
   };
   const keys: string[] = [];
+  const traceparents: string[] = [];
   for (const r of rows) {
     if (r[0] !== block.firstOffset + block.count) break;
     block.count++;
@@ -53,12 +55,18 @@ export function punchBlock(rows: readonly RawPunchRow[]): PunchBlock {
     block.verifyMethod.push(r[9] as number);
     block.receivedAtMs.push(r[10] as number);
     block.source.push(r[11] as number);
-    block.traceparentIndex.push(ref(r[12]));
+    traceparents.push(r[12] as string);
     block.tracestateIndex.push(ref(r[13]));
   }
-  block.dedupKeys = keys.join("");
-  // Keys are hex digests: ASCII, so a key's length in characters is its length in bytes.
-  const ascii = Buffer.byteLength(block.dedupKeys) === block.dedupKeys.length;
-  block.dedupKeyLength = keys.map((k) => (ascii ? k.length : Buffer.byteLength(k)));
+  [block.dedupKeys, block.dedupKeyLength] = joined(keys);
+  [block.traceparents, block.traceparentLength] = joined(traceparents);
   return block;
+}
+
+/** Strings as one, with each one's length in UTF-8 bytes. */
+function joined(values: string[]): [string, number[]] {
+  const text = values.join("");
+  // Usually ASCII (hex digests, W3C traceparents): then characters are bytes.
+  const ascii = Buffer.byteLength(text) === text.length;
+  return [text, values.map((v) => (ascii ? v.length : Buffer.byteLength(v)))];
 }
