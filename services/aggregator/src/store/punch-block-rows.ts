@@ -5,13 +5,6 @@ import { traceIdOf } from "@biometricflow/telemetry";
 // DateTime's range on ClickHouse 18.16: the years 1970 to 2105, as punchLine checks local_time.
 const MAX_SECONDS = Date.UTC(2106, 0, 1) / 1000;
 
-/**
- * The rows of a PunchBlock (WatchPunches with columnar): each punch's TabSeparated line
- * (PUNCH_COLUMNS order, the same bytes punchLine writes for the same punch, except that local_time
- * goes as Unix seconds), built from the columns without a Punch object. The block's repeated
- * strings are escaped once per block, not per punch. Punch objects are made only on
- * request, for live subscribers.
- */
 /** A column of strings sent concatenated, with each one's length in UTF-8 bytes. */
 class JoinedStrings {
   private readonly start: Uint32Array;
@@ -39,6 +32,13 @@ class JoinedStrings {
   }
 }
 
+/**
+ * The rows of a PunchBlock (WatchPunches with columnar): each punch's TabSeparated line
+ * (PUNCH_COLUMNS order, the same bytes punchLine writes for the same punch, except that local_time
+ * goes as Unix seconds), built from the columns without a Punch object. The block's repeated
+ * strings are escaped once per block, not per punch. Punch objects are made only on
+ * request, for live subscribers.
+ */
 export class PunchBlockRows {
   private readonly tsv: string[];
   private readonly dedupKeys: JoinedStrings;
