@@ -13,6 +13,7 @@ import {
   type User,
 } from "@biometricflow/proto";
 import { createServer, ServerError, Status, type Server } from "nice-grpc";
+import { punchBlockOf } from "./punch-blocks.js";
 
 export interface FakePunch {
   user: string;
@@ -49,6 +50,8 @@ export class FakePlace {
   sent = 0;
   /** Misbehave: ignore from_offset and send the whole journal on every connect. */
   replayFromStart = false;
+  /** Answer WatchPunches with columnar as the place does; false: as a place that predates it. */
+  columnar = true;
   private waiters: (() => void)[] = [];
   private streams = new Set<AbortController>();
   private server: Server | undefined;
@@ -131,7 +134,8 @@ export class FakePlace {
     return {
       getPlace: async () => ({ place: this.place, headOffset: this.head }),
       listUsers: async () => ({ users: this.users }),
-      watchPunches: (req, ctx) => this.watchPunches(req.fromOffset, req.maxBatch || 1000, ctx.signal),
+      watchPunches: (req, ctx) =>
+        this.watchPunches(req.fromOffset, req.maxBatch || 1000, req.columnar && this.columnar, ctx.signal),
       watchDevices: (_req, ctx) => this.watchDevices(ctx.signal),
       listDevices: unimplemented,
       upsertUser: unimplemented,
@@ -143,7 +147,7 @@ export class FakePlace {
     };
   }
 
-  private async *watchPunches(fromOffset: number, max: number, signal: AbortSignal) {
+  private async *watchPunches(fromOffset: number, max: number, columnar: boolean, signal: AbortSignal) {
     this.watchFrom.push(fromOffset);
     const link = new AbortController();
     signal.addEventListener("abort", () => link.abort(), { once: true });
@@ -159,7 +163,9 @@ export class FakePlace {
         }
         last = rows[rows.length - 1]!.offset;
         this.sent += rows.length;
-        yield { punches: rows, headOffset: this.head };
+        yield columnar
+          ? { punches: [], headOffset: this.head, block: punchBlockOf(rows) }
+          : { punches: rows, headOffset: this.head };
       }
     } catch (err) {
       if (link.signal.aborted && !signal.aborted) throw new ServerError(Status.UNAVAILABLE, "link dropped");

@@ -8,6 +8,7 @@ import { PlaceFollower } from "../src/ingest/place-follower.js";
 import { PunchStore } from "../src/store/punch-store.js";
 import { FakePlace, manyPunches, placeOf } from "./fake-place.js";
 import { committedOffset, countDistinct, countFinal, eventually, quietLog } from "./helpers.js";
+import { punchBlockOf } from "./punch-blocks.js";
 
 // Real servers and processes: generous limits for a busy CI machine (waits are on conditions).
 jest.setTimeout(60_000);
@@ -21,14 +22,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => ch?.close());
 
-/** The journal as a stream of 50-punch messages; `pulled` counts every message handed out. */
+/** The journal as a stream of 50-punch blocks (columnar); `pulled` counts every message handed out. */
 function journalStream(journal: readonly Punch[]) {
   const counter = { pulled: 0, connects: [] as number[] };
   async function* watch(from: number, signal: AbortSignal): AsyncGenerator<WatchPunchesResponse> {
     counter.connects.push(from);
     for (let at = from; at < journal.length; at += 50) {
       counter.pulled += 1;
-      yield { punches: journal.slice(at, at + 50), headOffset: journal.length };
+      yield { punches: [], headOffset: journal.length, block: punchBlockOf(journal.slice(at, at + 50)) };
     }
     // Then live: nothing more until the follower stops.
     await new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));

@@ -6,7 +6,9 @@ import { contextFromCarrier, traceIdOf } from "@biometricflow/telemetry";
 import { trace } from "@opentelemetry/api";
 import fc from "fast-check";
 import { TsvBatch } from "../src/ingest/tsv-batch.js";
+import { PunchBlockRows } from "../src/store/punch-block-rows.js";
 import { punchLine } from "../src/store/punch-row.js";
+import { punchBlockOf } from "./punch-blocks.js";
 import { PunchStore } from "../src/store/punch-store.js";
 
 let ch: OpenClickHouse;
@@ -73,11 +75,52 @@ test("awkward strings, times and numbers come back exactly as sent", async () =>
   });
 });
 
+test("a columnar block stores exactly the rows its punches store as Punch messages", async () => {
+  const users = ["plain", "tab\there", "back\\slash", "new\nline", "ünï 漢字 🙂", "plain"];
+  const traces = [
+    { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "" },
+    { traceparent: "not a traceparent ü", tracestate: "k=v" },
+    undefined,
+  ];
+  const of = (placeId: string): Punch[] =>
+    users.map((u, i) =>
+      punch(i + 1, u, {
+        placeId,
+        localTime: `2024-05-0${i + 1}T0${i}:00:59`,
+        punchedAt: new Date(Date.UTC(2024, 4, i + 1, i, 0, 59, 999)),
+        punchState: i,
+        trace: traces[i % 3],
+        ...(i === 2 ? { dedupKey: "ключ-3" } : {}), // not ASCII: lengths in bytes are not characters
+      }),
+    );
+  const classic = new TsvBatch();
+  for (const p of of("tsv-classic")) classic.add(punchLine(p), p.offset);
+  const block = new PunchBlockRows(punchBlockOf(of("tsv-block")));
+  const columnar = new TsvBatch();
+  for (let i = 0; i < block.count; i++) columnar.add(block.line(i), block.offset(i));
+  const store = new PunchStore(ch.db);
+  await store.insertPunches(classic.bytes);
+  await store.insertPunches(columnar.bytes);
+  const rowsOf = (placeId: string) =>
+    ch.db.rows<Record<string, string | number>>(
+      sql`SELECT * FROM ${ch.db.table("punches")} WHERE place_id = ${lit.string(placeId)} ORDER BY source_offset`,
+    );
+  const withoutPlace = (rs: Record<string, string | number>[]) => rs.map(({ place_id: _, ...r }) => r);
+  const stored = await rowsOf("tsv-classic");
+  expect(stored).toHaveLength(users.length);
+  expect(withoutPlace(await rowsOf("tsv-block"))).toEqual(withoutPlace(stored));
+  expect(block.punch(4)).toEqual(of("tsv-block")[4]);
+});
+
 test("a punch ClickHouse cannot hold is refused, not stored wrong", () => {
   expect(() => punchLine(punch(1, "u", { localTime: "1969-12-31T23:59:59" }))).toThrow(
     /tsv#1 has local_time "1969-12-31T23:59:59": cannot store it/,
   );
   expect(() => punchLine(punch(2, "u", { receivedAt: new Date(NaN) }))).toThrow(/invalid received_at/);
+  const bad = (over: Partial<Punch>) => new PunchBlockRows(punchBlockOf([punch(3, "u", over)])).line(0);
+  expect(() => bad({ localTime: "1969-12-31T23:59:59" })).toThrow(/tsv#3 has local_time .*: cannot store it/);
+  expect(() => bad({ localTime: "2024-05-06 08:00" })).toThrow(/tsv#3 has local_time NaN/);
+  expect(() => bad({ receivedAt: new Date(NaN) })).toThrow(/invalid instant/);
 });
 
 test("traceIdOf reads a traceparent exactly as the W3C propagator does", () => {

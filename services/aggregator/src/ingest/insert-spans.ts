@@ -1,6 +1,5 @@
 import { SpanStatusCode, trace, type Span } from "@opentelemetry/api";
-import type { Punch } from "@biometricflow/proto";
-import { contextFromCarrier } from "@biometricflow/telemetry";
+import { contextFromCarrier, type TraceCarrier } from "@biometricflow/telemetry";
 
 const tracer = trace.getTracer("biometricflow-aggregator");
 
@@ -17,12 +16,17 @@ export class InsertSpans {
 
   constructor(private readonly placeId: string) {}
 
-  add(p: Punch): void {
+  /** False once tracing turned out to be off: callers can skip reading the trace context. */
+  get wanted(): boolean {
+    return !this.off;
+  }
+
+  add(offset: number, trace: Partial<TraceCarrier> | undefined): void {
     if (this.off) return;
     const span = tracer.startSpan(
       "aggregator.insert",
-      { attributes: { "biometricflow.place_id": this.placeId, "biometricflow.offset": p.offset } },
-      contextFromCarrier(p.trace),
+      { attributes: { "biometricflow.place_id": this.placeId, "biometricflow.offset": offset } },
+      contextFromCarrier(trace),
     );
     if (span.isRecording()) this.spans.push(span);
     else {

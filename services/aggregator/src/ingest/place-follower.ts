@@ -1,5 +1,6 @@
 import type { Punch, WatchPunchesResponse } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
+import { PunchBlockRows } from "../store/punch-block-rows.js";
 import { punchLine } from "../store/punch-row.js";
 import type { PunchStore } from "../store/punch-store.js";
 import { Backoff, retry, sleep } from "./backoff.js";
@@ -26,7 +27,10 @@ export interface FollowerOptions {
 
 export interface FollowerDeps {
   placeId: string;
-  /** WatchPunches of the place from an offset; the stream ends or throws when the link drops. */
+  /**
+   * WatchPunches of the place from an offset (asking for columnar blocks; a place may still send
+   * Punch messages, and both are read); the stream ends or throws when the link drops.
+   */
   watch(fromOffset: number, signal: AbortSignal): AsyncIterable<WatchPunchesResponse>;
   store: PunchStore;
   hub: LiveHub;
@@ -148,21 +152,41 @@ export class PlaceFollower {
     this.head = Math.max(this.head, message.headOffset);
     this.d.status.update(this.d.placeId, { connected: true, headOffset: this.head, lastError: "" });
     for (const p of message.punches) {
-      // Already held or stored (a place replaying after a reconnect): nothing to do.
-      if (p.offset <= this.received) continue;
-      if (p.offset !== this.received + 1) {
-        this.d.log.warn(
-          { place: this.d.placeId, expected: this.received + 1, got: p.offset },
-          "gap in journal offsets",
-        );
-      }
+      if (!this.expect(p.offset)) continue;
       const batch = this.buffer;
       batch.rows.add(punchLine(p), p.offset);
       if (this.d.hub.size > 0) batch.live.push(p);
-      batch.spans.add(p);
+      batch.spans.add(p.offset, p.trace);
       this.received = p.offset;
     }
+    if (message.block && message.block.count > 0) this.acceptBlock(new PunchBlockRows(message.block));
     this.d.status.update(this.d.placeId, { receivedOffset: this.received });
+  }
+
+  /** A block's punches, with no Punch object unless a live subscriber wants them. */
+  private acceptBlock(block: PunchBlockRows): void {
+    const batch = this.buffer;
+    const live = this.d.hub.size > 0;
+    for (let i = 0; i < block.count; i++) {
+      const offset = block.offset(i);
+      if (!this.expect(offset)) continue;
+      batch.rows.add(block.line(i), offset);
+      if (live) batch.live.push(block.punch(i));
+      if (batch.spans.wanted) batch.spans.add(offset, block.trace(i));
+      this.received = offset;
+    }
+  }
+
+  /** False for a punch already held or stored (a place replaying after a reconnect). */
+  private expect(offset: number): boolean {
+    if (offset <= this.received) return false;
+    if (offset !== this.received + 1) {
+      this.d.log.warn(
+        { place: this.d.placeId, expected: this.received + 1, got: offset },
+        "gap in journal offsets",
+      );
+    }
+    return true;
   }
 
   /** Insert the buffer, then commit its newest offset; retried (with backoff) until done or aborted. */

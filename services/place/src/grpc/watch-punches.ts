@@ -1,6 +1,7 @@
 import { FailedPreconditionError, type KitCallContext } from "@biometricflow/grpc-kit";
 import type { PlaceServiceImplementation } from "@biometricflow/proto";
 import type { PlaceDeps } from "./place-deps.js";
+import { punchBlock } from "./punch-block.js";
 import { pageSize } from "./requests.js";
 import { punchToProto } from "./to-proto.js";
 
@@ -9,7 +10,8 @@ import { punchToProto } from "./to-proto.js";
  * when there is nothing, sleep until ingest publishes a newer head. Replay and tail are the same
  * read, so there is no seam where a punch could be skipped or sent twice. Each yield waits for
  * the client (nice-grpc awaits 'drain'), so a slow subscriber falls behind in the journal, not in
- * this process's memory.
+ * this process's memory. With `columnar` each batch goes as one PunchBlock built from the raw
+ * rows, with no object per punch; otherwise as Punch messages.
  */
 export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallContext>["watchPunches"] {
   return async function* (req, ctx) {
@@ -22,13 +24,23 @@ export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallCo
     }
     ctx.abortOnTerminate();
     while (true) {
-      const rows = d.journal.punches.after(last, max);
-      if (rows.length === 0) {
-        await d.feed.waitBeyond(last, ctx.signal);
-        continue;
+      if (req.columnar) {
+        const rows = d.journal.punches.afterColumns(last, max);
+        if (rows.length > 0) {
+          const block = punchBlock(rows);
+          last = block.firstOffset + block.count - 1;
+          yield { punches: [], headOffset: d.feed.head, block };
+          continue;
+        }
+      } else {
+        const rows = d.journal.punches.after(last, max);
+        if (rows.length > 0) {
+          last = rows[rows.length - 1]!.offset;
+          yield { punches: rows.map(punchToProto), headOffset: d.feed.head };
+          continue;
+        }
       }
-      last = rows[rows.length - 1]!.offset;
-      yield { punches: rows.map(punchToProto), headOffset: d.feed.head };
+      await d.feed.waitBeyond(last, ctx.signal);
     }
   };
 }

@@ -25,11 +25,27 @@ const COLUMNS = `"offset", dedup_key AS dedupKey, place_id AS placeId, device_id
 const AFTER_COLUMNS = `"offset", dedup_key, place_id, device_id, device_serial, user_id, local_time,
   punched_at_ms, punch_state, verify_method, received_at_ms, source, traceparent, tracestate`;
 
+// The same for afterColumns(), except local_time: Unix seconds of the wall clock read as UTC,
+// computed by SQLite (NULL unless it is exactly YYYY-MM-DDTHH:MM:SS).
+const COLUMNAR_COLUMNS = AFTER_COLUMNS.replace(
+  "local_time",
+  `CASE WHEN local_time GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+    THEN unixepoch(local_time) END`,
+);
+
+/**
+ * A journal row as afterColumns() returns it, by position: offset, dedup_key, place_id,
+ * device_id, device_serial, user_id, local seconds (or null), punched_at_ms, punch_state,
+ * verify_method, received_at_ms, source, traceparent, tracestate.
+ */
+export type RawPunchRow = unknown[];
+
 /** The punches table: append-only, one row per dedup key, read by offset or by time. */
 export class PunchTable {
   private readonly insert: Statement;
   private readonly selectHead: Statement<[], number>;
   private readonly selectAfter: Statement<[number, number], unknown[]>;
+  private readonly selectAfterColumns: Statement<[number, number], RawPunchRow>;
   private readonly selectRange = new Map<string, Statement<Record<string, unknown>, PunchRow>>();
 
   constructor(
@@ -50,6 +66,11 @@ export class PunchTable {
     this.selectAfter = db
       .prepare<[number, number], unknown[]>(
         `SELECT ${AFTER_COLUMNS} FROM punches WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
+      )
+      .raw();
+    this.selectAfterColumns = db
+      .prepare<[number, number], RawPunchRow>(
+        `SELECT ${COLUMNAR_COLUMNS} FROM punches WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
       )
       .raw();
   }
@@ -82,6 +103,11 @@ export class PunchTable {
       traceparent: r[12] as string,
       tracestate: r[13] as string,
     }));
+  }
+
+  /** Punches after `offset`, oldest first, as raw rows (RawPunchRow): no object per punch. */
+  afterColumns(offset: number, limit: number): RawPunchRow[] {
+    return this.selectAfterColumns.all(offset, limit);
   }
 
   /** Punches in [fromMs, toMs) with the filters, after an offset, in journal order. */

@@ -1,0 +1,39 @@
+// Punch messages as the PunchBlock a place sends for WatchPunches with columnar: what the fake
+// place and the in-process journal streams send, so the follower reads blocks in tests.
+import type { Punch, PunchBlock } from "@biometricflow/proto";
+
+const wall = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+
+/** Punches with consecutive offsets as one block (as the place builds it from its journal). */
+export function punchBlockOf(punches: readonly Punch[]): PunchBlock {
+  const strings: string[] = [];
+  const ref = (s: string): number => {
+    const i = strings.indexOf(s);
+    return i >= 0 ? i : strings.push(s) - 1;
+  };
+  punches.forEach((p, i) => {
+    if (p.offset !== punches[0]!.offset + i) throw new Error("a block needs consecutive offsets");
+  });
+  return {
+    firstOffset: punches[0]?.offset ?? 0,
+    count: punches.length,
+    strings,
+    placeIdIndex: punches.map((p) => ref(p.placeId)),
+    deviceIdIndex: punches.map((p) => ref(p.deviceId)),
+    deviceSerialIndex: punches.map((p) => ref(p.deviceSerial)),
+    userIdIndex: punches.map((p) => ref(p.userId)),
+    localTimeSeconds: punches.map((p) =>
+      wall.test(p.localTime) ? Date.parse(`${p.localTime}Z`) / 1000 : NaN,
+    ),
+    punchedAtMs: punches.map((p) => p.punchedAt?.getTime() ?? 0),
+    punchState: punches.map((p) => p.punchState),
+    verifyMethod: punches.map((p) => p.verifyMethod),
+    receivedAtMs: punches.map((p) => p.receivedAt?.getTime() ?? 0),
+    dedupKeys: punches.map((p) => p.dedupKey).join(""),
+    dedupKeyLength: punches.map((p) => Buffer.byteLength(p.dedupKey)),
+    traceparents: punches.map((p) => p.trace?.traceparent ?? "").join(""),
+    traceparentLength: punches.map((p) => Buffer.byteLength(p.trace?.traceparent ?? "")),
+    tracestateIndex: punches.map((p) => ref(p.trace?.tracestate ?? "")),
+    source: punches.map((p) => p.source),
+  };
+}
