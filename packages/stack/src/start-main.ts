@@ -44,10 +44,32 @@ async function main(): Promise<void> {
     usage(`--${String(parsed.error.issues[0]!.path[0])}: ${parsed.error.issues[0]!.message}`);
   const o = parsed.data;
 
+  // Signals are handled from the first moment: a Ctrl-C during start-up (or the instant READY is
+  // out) stops everything started so far instead of killing this process and orphaning the rest.
+  let stack: LocalStack | undefined;
+  let stopProgress = (): void => undefined;
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    stopProgress();
+    if (!stack) return; // start-up is still under way: it stops what it started when it returns
+    process.stderr.write("stopping everything npm start started...\n");
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+  // `npm start` may be killed without passing the signal on: stop with the parent, not after it.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop();
+  }, 1_000).unref();
+
   process.stderr.write("starting ClickHouse, simulated devices, places, supervisor and aggregator...\n");
-  let stack: LocalStack;
+  let started: LocalStack;
   try {
-    stack = await startLocalStack({
+    started = await startLocalStack({
       places: o.places,
       devicesPerPlace: o["devices-per-place"],
       records: o.records,
@@ -61,25 +83,14 @@ async function main(): Promise<void> {
     process.stderr.write(`npm start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`READY ${JSON.stringify(stack.readyJson())}\n`);
-  const stopProgress = watchProgress(stack, (line) => process.stdout.write(`${line}\n`));
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    stopProgress();
+  stack = started;
+  if (stopping) {
     process.stderr.write("stopping everything npm start started...\n");
-    await stack.stop();
+    await started.stop();
     process.exit(0);
-  };
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
-  // `npm start` may be killed without passing the signal on: stop with the parent, not after it.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) void stop();
-  }, 1_000).unref();
+  }
+  process.stdout.write(`READY ${JSON.stringify(started.readyJson())}\n`);
+  stopProgress = watchProgress(started, (line) => process.stdout.write(`${line}\n`));
 }
 
 void main();
