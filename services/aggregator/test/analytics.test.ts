@@ -376,7 +376,22 @@ describe("bad requests", () => {
       /"nowhere" is not followed.*known: hq, night/,
     ],
     ["bad place id", { ...week, placeIds: [INJECTOR] }, Status.INVALID_ARGUMENT, /is not a place id/],
+    [
+      "before 1970",
+      { ...week, fromDate: "1969-12-31", toDate: "1970-01-05" },
+      Status.INVALID_ARGUMENT,
+      /1969-12-31 is outside 1970-01-02\.\.2105-12-31/,
+    ],
+    [
+      "after 2105",
+      { ...week, fromDate: "2200-01-01", toDate: "2200-01-02" },
+      Status.INVALID_ARGUMENT,
+      /outside .* the dates analytics can hold/,
+    ],
   ];
+  const drain = async (stream: AsyncIterable<unknown>): Promise<void> => {
+    for await (const _ of stream);
+  };
   test.each(cases)("%s", async (_name, scope, code, message) => {
     for (const call of [
       () => api.client.getTimesheet({ scope }),
@@ -384,6 +399,8 @@ describe("bad requests", () => {
       () => api.client.getAttendanceTrend({ scope }),
       () => api.client.getPunchHeatmap({ scope }),
       () => api.client.getDeviceHealth({ scope }),
+      () => drain(api.client.exportPunches({ scope })),
+      () => drain(api.client.exportTimesheets({ scope })),
     ]) {
       const err = await call().then(
         () => undefined,

@@ -14,6 +14,9 @@ const placeIdRe = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 // eslint-disable-next-line no-control-regex
 const controlRe = /[\u0000-\u001f\u007f]/;
 const MAX_IDS = 1000;
+// What ClickHouse's DateTime holds (1970 to early 2106), with a day's margin for any zone.
+const FIRST_DAY = "1970-01-02";
+const LAST_DAY = "2105-12-31";
 
 /** Places, dates and range checked; every problem is a message that says what is wrong. */
 export function validScope(scope: AnalyticsScope | undefined, book: PlaceBook, maxDays: number): Scope {
@@ -26,6 +29,10 @@ export function validScope(scope: AnalyticsScope | undefined, book: PlaceBook, m
     if (dayNumber(value) === undefined) {
       throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} is not a calendar date "YYYY-MM-DD"`);
     }
+    if (value < FIRST_DAY || value > LAST_DAY)
+      throw new InvalidArgumentError(
+        `${field} ${value} is outside ${FIRST_DAY}..${LAST_DAY}, the dates analytics can hold`,
+      );
   }
   const days = daysInclusive(s.fromDate, s.toDate);
   if (days < 1)
