@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ClickHouseDb } from "@biometricflow/clickhouse";
 import { createChannelClient, startGrpcServer } from "@biometricflow/grpc-kit";
 import { PlaceServiceDefinition } from "@biometricflow/proto";
@@ -59,6 +60,9 @@ export async function startAggregator(
   const retryPolicy = { retryInitialMs: ingest.retryInitialMs, retryMaxMs: ingest.retryMaxMs };
 
   const stop = new AbortController();
+  // Every place's follower, sync and device watch waits on this one signal (several waits each
+  // during an outage): not the listener leak Node's default limit of 10 warns about.
+  setMaxListeners(0, stop.signal);
   const tasks: Promise<void>[] = [];
   const channels = config.places.map((target) => {
     const plog = log.child({ place: target.id });
