@@ -10,6 +10,7 @@ import { runHealthMonitor } from "./health-monitor.js";
 import { IngestStatusBoard } from "./ingest/ingest-status.js";
 import { LiveHub } from "./ingest/live-hub.js";
 import { PlaceFollower } from "./ingest/place-follower.js";
+import { verifiedWatch } from "./ingest/verified-watch.js";
 import { DeviceStateStore } from "./store/device-state-store.js";
 import { PlaceStore } from "./store/place-store.js";
 import { PunchStore } from "./store/punch-store.js";
@@ -72,7 +73,11 @@ export async function startAggregator(
     const follower = new PlaceFollower({
       placeId: target.id,
       watch: (fromOffset, signal) =>
-        client.watchPunches({ fromOffset, maxBatch: ingest.streamBatch, columnar: true }, { signal }),
+        verifiedWatch(
+          client,
+          { placeId: target.id, address: target.grpc, fromOffset, maxBatch: ingest.streamBatch },
+          signal,
+        ),
       store: punches,
       hub,
       status,

@@ -150,4 +150,26 @@ suite("with the real place service", () => {
       api.close();
     }
   }, 60_000);
+
+  test("an address that serves another place is refused, shown as the last error, nothing stored", async () => {
+    const config = aggregatorConfigSchema.parse({
+      places: [{ id: "swapped", grpc: `127.0.0.1:${port}` }],
+      grpc: { host: "127.0.0.1", port: 0 },
+      ingest: { retryInitialMs: 20, retryMaxMs: 200 },
+    });
+    const wrong = await startAggregator(config, ch.db, quietLog);
+    const api = createChannelClient(AnalyticsServiceDefinition, wrong.address);
+    try {
+      const status = await eventually(
+        async () => (await api.client.getIngestStatus({})).places[0]!,
+        (p) => p.lastError.includes("serves place"),
+      );
+      expect(status.lastError).toContain(`serves place "real-site", not "swapped"`);
+      expect(await committedOffset(ch.db, "swapped")).toBe(0);
+      expect(await countFinal(ch.db, "swapped")).toBe(0);
+    } finally {
+      api.close();
+      await wrong.shutdown();
+    }
+  });
 });
