@@ -44,7 +44,12 @@ export const supervisorConfigSchema = z
       .strict()
       .prefault({}),
     ingest: z
-      .object({ batchSize: positive(5_000), deadlineMs: positive(60_000) })
+      .object({
+        // One IngestPunches call: above ~10,000 punches it nears gRPC's 4 MiB message limit and
+        // the place's 50,000 per call, and a device whose batch can never be sent never syncs.
+        batchSize: z.number().int().min(1).max(10_000, "at most 10000 punches per call").default(5_000),
+        deadlineMs: positive(60_000),
+      })
       .strict()
       .prefault({}),
     /**

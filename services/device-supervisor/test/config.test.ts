@@ -35,3 +35,10 @@ test("a missing or malformed place address stops start-up with its path", () => 
     loadSupervisorConfig([], { SUPERVISOR_PLACES: "a:1", SUPERVISOR_DEVICE__PROBE_INTERVAL_SECONDS: "0" }),
   ).toThrow(/device\.probeIntervalSeconds/);
 });
+
+test("an ingest batch too big to ever be sent is refused at start, with the limit", () => {
+  expect(() =>
+    loadSupervisorConfig([], { SUPERVISOR_PLACES: "a:1", SUPERVISOR_INGEST__BATCH_SIZE: "50000" }),
+  ).toThrow(/ingest\.batchSize: at most 10000 punches per call/);
+  expect(loadSupervisorConfig([], { SUPERVISOR_PLACES: "a:1" }).ingest.batchSize).toBe(5_000);
+});
