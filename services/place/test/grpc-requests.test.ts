@@ -130,6 +130,31 @@ test("device commands with no supervisor attached fail fast with UNAVAILABLE", a
   );
 });
 
+test("ListAudit pages the audit log newest first, filtered by action prefix and target", async () => {
+  const batch = punches(3, { user: "la" });
+  for (const b of batch) b.userId = "";
+  await t.link.ingestPunches({ deviceId: "d2", deviceSerial: "SER-2", punches: batch });
+  const first = await t.api.listAudit({ actionPrefix: "punch.rej", target: "d2", pageSize: 2 });
+  expect(first.entries.map((e) => [e.action, e.target, e.actor])).toEqual([
+    ["punch.rejected", "d2", "ingest"],
+    ["punch.rejected", "d2", "ingest"],
+  ]);
+  expect(first.entries[0]!.id).toBeGreaterThan(first.entries[1]!.id);
+  expect(JSON.parse(first.entries[0]!.detailJson)).toMatchObject({ deviceSerial: "SER-2" });
+  const second = await t.api.listAudit({
+    actionPrefix: "punch.rej",
+    target: "d2",
+    pageSize: 2,
+    pageToken: first.nextPageToken,
+  });
+  expect(second.entries).toHaveLength(1);
+  expect(second.nextPageToken).toBe("");
+  // A prefix is matched literally: "%" is not a wildcard.
+  expect((await t.api.listAudit({ actionPrefix: "%" })).entries).toEqual([]);
+  await expect(t.api.listAudit({ pageToken: "nope" })).rejects.toEqual(code(Status.INVALID_ARGUMENT));
+  await expect(t.api.listAudit({ pageSize: 5000 })).rejects.toEqual(code(Status.INVALID_ARGUMENT));
+});
+
 test("health says SERVING for the server and each service", async () => {
   const channel = createChannel(t.place.address);
   const health = createClient(HealthDefinition, channel);

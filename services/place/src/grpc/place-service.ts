@@ -1,5 +1,6 @@
 import type { KitCallContext } from "@biometricflow/grpc-kit";
 import type { PlaceServiceImplementation } from "@biometricflow/proto";
+import { auditLog } from "./audit-log.js";
 import { deviceAdmin } from "./device-admin.js";
 import type { PlaceDeps } from "./place-deps.js";
 import { placeQueries } from "./place-queries.js";
@@ -13,6 +14,7 @@ export function placeService(d: PlaceDeps): PlaceServiceImplementation<KitCallCo
     ...placeQueries(d),
     ...userAdmin(d),
     ...deviceAdmin(d),
+    ...auditLog(d),
     watchPunches: watchPunches(d),
     watchDevices: watchDevices(d),
   };

@@ -13,19 +13,41 @@ export interface AuditEntry {
 }
 
 export type AuditRow = AuditEntry & { id: number };
+/** As stored: details still JSON text. */
+export type RawAuditRow = Omit<AuditRow, "detail"> & { detail: string };
 
 /** Append-only record of every mutation. */
 export class AuditTable {
   private readonly insert: Statement;
-  private readonly selectRecent: Statement<[number], Omit<AuditRow, "detail"> & { detail: string }>;
+  private readonly selectRecent: Statement<[number], RawAuditRow>;
+  private readonly selectPage: Statement<
+    [{ beforeId: number; prefix: string; target: string | null; limit: number }],
+    RawAuditRow
+  >;
 
   constructor(db: Database) {
     this.insert = db.prepare(
       `INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (@atMs, @actor, @action, @target, @detail)`,
     );
+    this.selectPage = db.prepare(
+      `SELECT id, at_ms AS atMs, actor, action, target, detail FROM audit
+       WHERE id < @beforeId AND action LIKE @prefix ESCAPE '\\' AND (@target IS NULL OR target = @target)
+       ORDER BY id DESC LIMIT @limit`,
+    );
     this.selectRecent = db.prepare(
       `SELECT id, at_ms AS atMs, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?`,
     );
+  }
+
+  /** Newest first, below `beforeId`, optionally one action prefix and one target. */
+  page(o: { beforeId?: number; actionPrefix?: string; target?: string; limit: number }): RawAuditRow[] {
+    return this.selectPage.all({
+      beforeId: o.beforeId ?? Number.MAX_SAFE_INTEGER,
+      // LIKE with an escape: a prefix holding % or _ means itself.
+      prefix: `${(o.actionPrefix ?? "").replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      target: o.target ?? null,
+      limit: o.limit,
+    });
   }
 
   record(entry: AuditEntry): void {
