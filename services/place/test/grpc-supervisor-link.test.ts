@@ -100,6 +100,28 @@ test("a command nobody answers fails with UNAVAILABLE after its timeout instead 
   await s.stop();
 });
 
+test("a command to a device known to be away is refused at once and never queued", async () => {
+  const sent: string[] = [];
+  const s = fakeSupervisor(t.link, "s1", (c) => void sent.push(c.commandId));
+  await s.assignments.next();
+  await t.link.reportDeviceStatus({
+    status: { deviceId: "d1", state: DeviceState.DEVICE_STATE_BACKING_OFF, detail: "connect ECONNREFUSED" },
+  });
+  for (const call of [
+    () => t.api.triggerPull({ deviceId: "d1" }),
+    () => t.api.syncDeviceTime({ deviceId: "d1", actor: "a" }),
+    () => t.api.clearDeviceLog({ deviceId: "d1", confirmSerial: "SER-1", actor: "a" }),
+  ]) {
+    await expect(call()).rejects.toMatchObject({
+      code: Status.UNAVAILABLE,
+      details:
+        'device "d1" is backing_off: connect ECONNREFUSED; nothing was sent, try again when it is live',
+    });
+  }
+  expect(sent).toEqual([]);
+  await s.stop();
+});
+
 test("a command fails at once when its supervisor detaches", async () => {
   const commands = new Inbox<string>();
   const s = fakeSupervisor(t.link, "s1", (c) => void commands.push(c.commandId));

@@ -1,5 +1,9 @@
 import { InvalidArgumentError, UnavailableError, type KitCallContext } from "@biometricflow/grpc-kit";
-import type { CompleteCommandRequest, PlaceServiceImplementation } from "@biometricflow/proto";
+import {
+  DeviceState,
+  type CompleteCommandRequest,
+  type PlaceServiceImplementation,
+} from "@biometricflow/proto";
 import type { PlaceDeps } from "./place-deps.js";
 import type { CommandAction } from "../supervisors/command-bus.js";
 import { requireDevice, requireText } from "./requests.js";
@@ -9,17 +13,34 @@ type DeviceAdmin = Pick<
   "syncDeviceTime" | "triggerPull" | "clearDeviceLog"
 >;
 
+const AWAY = new Set([
+  DeviceState.DEVICE_STATE_BACKING_OFF,
+  DeviceState.DEVICE_STATE_FAILED,
+  DeviceState.DEVICE_STATE_DISABLED,
+]);
+
 /** Commands to one device through its supervisor; the mutating ones are audited before and after. */
 export function deviceAdmin(d: PlaceDeps): DeviceAdmin {
   const audit = (actor: string, action: string, deviceId: string, detail: Record<string, unknown>): void =>
     d.journal.audit.record({ atMs: Date.now(), actor, action, target: deviceId, detail });
 
-  /** Run the command; a device that says no becomes UNAVAILABLE with its reason. */
+  /**
+   * Run the command; a device that says no becomes UNAVAILABLE with its reason. A device known
+   * to be away is refused at once: a command queued for it would keep the caller waiting for
+   * minutes, then run unasked long after the caller gave up (a clear, even).
+   */
   async function run(
     deviceId: string,
     action: CommandAction,
     signal: AbortSignal,
   ): Promise<CompleteCommandRequest> {
+    const status = d.board.get(deviceId);
+    if (AWAY.has(status.state)) {
+      const why = status.detail ? `: ${status.detail}` : "";
+      throw new UnavailableError(
+        `device "${deviceId}" is ${DeviceState[status.state].replace("DEVICE_STATE_", "").toLowerCase()}${why}; nothing was sent, try again when it is live`,
+      );
+    }
     const r = await d.commands.run(deviceId, action, signal);
     if (!r.ok) throw new UnavailableError(`device "${deviceId}": ${r.error || "the command failed"}`);
     return r;
