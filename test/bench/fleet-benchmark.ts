@@ -14,7 +14,7 @@
 // zk-sim holds two sockets per device plus one per connection, so --per-sim 2500 keeps every
 // simulator process far below the 20,000 open files a process may have here.
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, totalmem, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DeviceState, PunchSource, type Punch } from "@biometricflow/proto";
@@ -23,6 +23,7 @@ import { repoRoot } from "../support/paths.js";
 import { PlaceProcess } from "../support/place.js";
 import { SimFleet } from "../support/sim-fleet.js";
 import { cpuSeconds, machineCpu, memory, openFiles, percentile } from "./proc-stats.js";
+import { machine, round, table } from "./report.js";
 
 const TIMEZONE = "Africa/Lagos";
 const PROBE_EPOCH = Date.parse("2031-01-01T00:00:00Z");
@@ -359,9 +360,8 @@ async function run(o: Options, devices: number): Promise<RunResult> {
 }
 
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
-const round = (n: number, digits: number): number => Number(n.toFixed(digits));
 
-function table(results: readonly RunResult[]): string {
+function report(results: readonly RunResult[]): string {
   const rows: [string, (r: RunResult) => string | number][] = [
     ["devices", (r) => r.devices],
     ["places / zk-sim processes", (r) => `${r.places} / ${r.simProcesses}`],
@@ -389,30 +389,18 @@ function table(results: readonly RunResult[]): string {
     ],
     ["punch -> subscriber max", (r) => `${r.punchToSubscriberMs.max} ms`],
   ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  const cols = results.map((r) => rows.map(([, f]) => String(f(r))));
-  const colWidth = cols.map((c) => Math.max(...c.map((v) => v.length)));
-  return rows
-    .map(
-      ([name], i) => `${name.padEnd(width)}  ${cols.map((c, j) => c[i]!.padStart(colWidth[j]!)).join("  ")}`,
-    )
-    .join("\n");
+  return table(rows, results);
 }
 
 async function main(): Promise<void> {
   const o = options();
-  const machine = {
-    nproc: cpus().length,
-    cpu: cpus()[0]?.model ?? "unknown",
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    node: process.version,
-  };
-  log(`machine: ${JSON.stringify(machine)}`);
+  const host = machine();
+  log(`machine: ${JSON.stringify(host)}`);
   const results: RunResult[] = [];
   for (const size of o.sizes) results.push(await run(o, size));
-  process.stdout.write(`\n${table(results)}\n\n`);
+  process.stdout.write(`\n${report(results)}\n\n`);
   process.stdout.write(
-    `RESULT ${JSON.stringify({ bench: "fleet", machine, options: { ...o, keep: undefined }, runs: results })}\n`,
+    `RESULT ${JSON.stringify({ bench: "fleet", machine: host, options: { ...o, keep: undefined }, runs: results })}\n`,
   );
 }
 

@@ -10,7 +10,7 @@
 // filling the journals and writing the limit's file (with --cache DIR both are kept there and
 // reused by later runs of the same size, places and seed).
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, totalmem, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openClickHouse, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
@@ -21,6 +21,7 @@ import { DEVICES_PER_PLACE, TIMEZONE, deviceId, deviceSerial, fillJournals } fro
 import { writeLimitFile } from "./ingest/limit-file.js";
 import { limitInsert, type LimitResult } from "./ingest/limit-insert.js";
 import { cpuSeconds, descendantsNamed, machineCpu, memory } from "./proc-stats.js";
+import { machine, round, table } from "./report.js";
 
 interface Options {
   sizes: number[];
@@ -74,7 +75,6 @@ function options(): Options {
 const log = (line: string): void => void process.stderr.write(`[bench:ingest] ${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
-const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
 
 export interface RunResult {
   punches: number;
@@ -243,7 +243,7 @@ async function run(o: Options, total: number): Promise<RunResult> {
   }
 }
 
-function table(results: readonly RunResult[]): string {
+function report(results: readonly RunResult[]): string {
   const rows: [string, (r: RunResult) => string | number][] = [
     ["punches (places)", (r) => `${r.punches} (${r.places})`],
     ["limit: clickhouse-client TSV, rows/s", (r) => r.limit.map((l) => l.rowsPerSecond).join(" / ")],
@@ -275,29 +275,19 @@ function table(results: readonly RunResult[]): string {
     [`machine busy (${cpus().length} cores = 100 %)`, (r) => `${r.machineBusyPercent} %`],
     ["loadavg before / after", (r) => `${r.loadavgBefore.join(" ")} / ${r.loadavgAfter.join(" ")}`],
   ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  const cols = results.map((r) => rows.map(([, f]) => String(f(r))));
-  const colWidth = cols.map((c) => Math.max(...c.map((v) => v.length)));
-  return rows
-    .map(
-      ([name], i) => `${name.padEnd(width)}  ${cols.map((c, j) => c[i]!.padStart(colWidth[j]!)).join("  ")}`,
-    )
-    .join("\n");
+  return table(rows, results);
 }
 
 async function main(): Promise<void> {
   const o = options();
-  const machine = {
-    nproc: cpus().length,
-    cpu: cpus()[0]?.model ?? "unknown",
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    node: process.version,
-  };
-  log(`machine: ${JSON.stringify(machine)}`);
+  const host = machine();
+  log(`machine: ${JSON.stringify(host)}`);
   const results: RunResult[] = [];
   for (const size of o.sizes) results.push(await run(o, size));
-  process.stdout.write(`\n${table(results)}\n\n`);
-  process.stdout.write(`RESULT ${JSON.stringify({ bench: "ingest", machine, options: o, runs: results })}\n`);
+  process.stdout.write(`\n${report(results)}\n\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ bench: "ingest", machine: host, options: o, runs: results })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {
