@@ -1,13 +1,12 @@
 import { committedOffset, countStored } from "../support/clickhouse-store.js";
 import {
-  describeStore,
   expectStoredExactlyOnce,
   punchEveryDevice,
   startFullStack,
+  untilMidIngest,
   type FullStack,
 } from "../support/full-stack.js";
 import { workDir } from "../support/paths.js";
-import { eventually } from "../support/poll.js";
 
 // The whole data path as real processes, simulated devices to ClickHouse: a kill -9 of the
 // aggregator while it is storing the backlog, live punches while it is down, a restart; in the
@@ -30,15 +29,7 @@ test("kill -9 of the aggregator mid-batch, then a restart: ClickHouse holds ever
   ]);
   const { db, sites, aggregator } = stack;
 
-  // Mid-batch: some punches stored, and a place's journal ahead of what the aggregator committed.
-  await eventually(
-    "the aggregator to be storing the backlog",
-    async () => {
-      if ((await countStored(db)) === 0) return false;
-      return (await aggregator.ingestStatus()).some((p) => p.committedOffset < p.headOffset);
-    },
-    { timeoutMs: 120_000, intervalMs: 10, describe: () => describeStore(stack!) },
-  );
+  await untilMidIngest(stack);
   await aggregator.stop("SIGKILL");
 
   const storedAtKill = await countStored(db);

@@ -1,9 +1,8 @@
-import { countStored } from "../support/clickhouse-store.js";
 import {
-  describeStore,
   expectStoredExactlyOnce,
   punchEveryDevice,
   startFullStack,
+  untilMidIngest,
   type FullStack,
 } from "../support/full-stack.js";
 import { workDir } from "../support/paths.js";
@@ -28,19 +27,10 @@ test("ClickHouse killed mid-ingest and restarted: the running aggregator stores 
     { id: "east", devices: 2, records: 15_000, seed: 51 },
     { id: "west", devices: 2, records: 10_000, seed: 52, timezone: "America/Sao_Paulo" },
   ]);
-  const { db, aggregator, clickhouse } = stack;
+  const { aggregator, clickhouse } = stack;
   const pid = aggregator.process.pid;
 
-  // Mid-ingest: some punches stored, and a place's journal ahead of what the aggregator committed.
-  await eventually(
-    "the aggregator to be storing the backlog",
-    async () => {
-      const stored = await countStored(db);
-      if (stored === 0 || stored >= stack!.backlog) return false;
-      return (await aggregator.ingestStatus()).some((p) => p.committedOffset < p.headOffset);
-    },
-    { timeoutMs: 120_000, intervalMs: 10, describe: () => describeStore(stack!) },
-  );
+  await untilMidIngest(stack);
   await clickhouse.killServer();
   // Nothing can be committed now: the aggregator's own account shows what the kill interrupted.
   const atKill = await aggregator.ingestStatus();

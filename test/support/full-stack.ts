@@ -118,3 +118,19 @@ export async function expectStoredExactlyOnce(stack: FullStack, timeoutMs = 120_
     stack.sites.map((s, i) => [s.id, truths[i]!.keys.size, truths[i]!.keys.size, ""]),
   );
 }
+
+/**
+ * Resolves while the aggregator is storing the backlog: some punches in ClickHouse, not all, and a
+ * place's journal ahead of what the aggregator committed. The moment the crash tests strike.
+ */
+export async function untilMidIngest(stack: FullStack): Promise<void> {
+  await eventually(
+    "the aggregator to be storing the backlog",
+    async () => {
+      const stored = await countStored(stack.db);
+      if (stored === 0 || stored >= stack.backlog) return false;
+      return (await stack.aggregator.ingestStatus()).some((p) => p.committedOffset < p.headOffset);
+    },
+    { timeoutMs: 120_000, intervalMs: 10, describe: () => describeStore(stack) },
+  );
+}
