@@ -67,9 +67,8 @@ async function main(): Promise<void> {
   }, 1_000).unref();
 
   process.stderr.write("starting ClickHouse, simulated devices, places, supervisor and aggregator...\n");
-  let started: LocalStack;
   try {
-    started = await startLocalStack({
+    stack = await startLocalStack({
       places: o.places,
       devicesPerPlace: o["devices-per-place"],
       records: o.records,
@@ -83,14 +82,13 @@ async function main(): Promise<void> {
     process.stderr.write(`npm start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  stack = started;
   if (stopping) {
     process.stderr.write("stopping everything npm start started...\n");
-    await started.stop();
+    await stack.stop();
     process.exit(0);
   }
-  process.stdout.write(`READY ${JSON.stringify(started.readyJson())}\n`);
-  stopProgress = watchProgress(started, (line) => process.stdout.write(`${line}\n`));
+  process.stdout.write(`READY ${JSON.stringify(stack.readyJson())}\n`);
+  stopProgress = watchProgress(stack, (line) => process.stdout.write(`${line}\n`));
 }
 
 void main();
