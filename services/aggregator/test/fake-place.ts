@@ -144,6 +144,7 @@ export class FakePlace {
       syncDeviceTime: unimplemented,
       triggerPull: unimplemented,
       clearDeviceLog: unimplemented,
+      listAudit: unimplemented,
     };
   }
 
