@@ -28,7 +28,7 @@ import { parseArgs } from "node:util";
 import { ClickHouseDb, lit, sql, startLocalClickHouse } from "@biometricflow/clickhouse";
 import { createChannelClient } from "@biometricflow/grpc-kit";
 import { AnalyticsServiceDefinition, type ExportTimesheetsResponse } from "@biometricflow/proto";
-import { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import { ServiceProcess } from "@biometricflow/stack";
 import { repoRoot } from "../support/paths.js";
 import { loadBenchData, type LoadResult, type LoadSpec } from "./analytics-load.js";
 import { benchPlaces } from "./analytics-dataset.js";

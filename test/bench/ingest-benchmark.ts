@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openClickHouse, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
-import { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import { ServiceProcess } from "@biometricflow/stack";
 import { repoRoot } from "../support/paths.js";
 import { PlaceProcess } from "../support/place.js";
 import { DEVICES_PER_PLACE, TIMEZONE, deviceId, deviceSerial, fillJournals } from "./ingest/fill-journals.js";

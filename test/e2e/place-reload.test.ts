@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createChannelClient } from "@biometricflow/grpc-kit";
 import { DeviceState, SupervisorServiceDefinition } from "@biometricflow/proto";
-import type { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import type { ServiceProcess } from "@biometricflow/stack";
 import { workDir } from "../support/paths.js";
 import { PlaceProcess } from "../support/place.js";
 import { eventually } from "../support/poll.js";

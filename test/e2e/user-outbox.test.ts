@@ -1,5 +1,5 @@
 import { DeviceState, Privilege } from "@biometricflow/proto";
-import type { ServiceProcess } from "@biometricflow/stack/dist/service-process.js";
+import type { ServiceProcess } from "@biometricflow/stack";
 import { workDir } from "../support/paths.js";
 import { eventually } from "../support/poll.js";
 import { describeSite, startSite, stopSites, waitAllLive, type Site } from "../support/site.js";
