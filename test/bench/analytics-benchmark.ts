@@ -34,6 +34,7 @@ import { loadBenchData, type LoadResult, type LoadSpec } from "./analytics-load.
 import { benchPlaces } from "./analytics-dataset.js";
 import { fetchMonth, summarize, type Fetched } from "./analytics-fetch.js";
 import { cpuSeconds, memory, percentile } from "./proc-stats.js";
+import { wholeNumber } from "./report.js";
 
 interface Options {
   punches: number;
@@ -63,25 +64,19 @@ function options(): Options {
       cache: { type: "string" },
     },
   });
-  const int = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
-    return n;
-  };
   if (!/^\d{4}-\d{2}$/.test(values.month)) throw new Error(`--month must be YYYY-MM, got ${values.month}`);
   const layouts = values.layouts.split(",").map((l) => l.trim());
   for (const l of layouts)
     if (l !== "spread" && l !== "month") throw new Error(`--layouts: spread and/or month, got ${l}`);
   return {
-    punches: int("punches", values.punches, 1),
-    places: int("places", values.places, 1),
-    peoplePerPlace: int("people-per-place", values["people-per-place"], 1),
-    seed: int("seed", values.seed, 0),
+    punches: wholeNumber("punches", values.punches, 1),
+    places: wholeNumber("places", values.places, 1),
+    peoplePerPlace: wholeNumber("people-per-place", values["people-per-place"], 1),
+    seed: wholeNumber("seed", values.seed, 0),
     month: values.month,
-    runs: int("runs", values.runs, 1),
-    warmup: int("warmup", values.warmup, 0),
-    cold: int("cold", values.cold, 0),
+    runs: wholeNumber("runs", values.runs, 1),
+    warmup: wholeNumber("warmup", values.warmup, 0),
+    cold: wholeNumber("cold", values.cold, 0),
     layouts: layouts as Options["layouts"],
     cache: values.cache,
   };

@@ -23,7 +23,7 @@ import { repoRoot } from "../support/paths.js";
 import { PlaceProcess } from "../support/place.js";
 import { SimFleet } from "../support/sim-fleet.js";
 import { cpuSeconds, machineCpu, memory, openFiles, percentile } from "./proc-stats.js";
-import { machine, round, table } from "./report.js";
+import { machine, round, table, wholeNumber } from "./report.js";
 
 const TIMEZONE = "Africa/Lagos";
 const PROBE_EPOCH = Date.parse("2031-01-01T00:00:00Z");
@@ -59,23 +59,17 @@ function options(): Options {
       "supervisor-env": { type: "string", multiple: true, default: [] },
     },
   });
-  const int = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
-    return n;
-  };
   return {
-    sizes: values.sizes.split(",").map((s) => int("sizes", s.trim(), 1)),
-    places: int("places", values.places, 1),
-    perSim: int("per-sim", values["per-sim"], 1),
-    rate: int("rate", values.rate, 0),
-    seconds: int("seconds", values.seconds, 1),
-    probes: int("probes", values.probes, 1),
-    records: int("records", values.records, 0),
-    users: int("users", values.users, 1),
+    sizes: values.sizes.split(",").map((s) => wholeNumber("sizes", s.trim(), 1)),
+    places: wholeNumber("places", values.places, 1),
+    perSim: wholeNumber("per-sim", values["per-sim"], 1),
+    rate: wholeNumber("rate", values.rate, 0),
+    seconds: wholeNumber("seconds", values.seconds, 1),
+    probes: wholeNumber("probes", values.probes, 1),
+    records: wholeNumber("records", values.records, 0),
+    users: wholeNumber("users", values.users, 1),
     keep: values.keep,
-    liveTimeoutSeconds: int("live-timeout", values["live-timeout"], 1),
+    liveTimeoutSeconds: wholeNumber("live-timeout", values["live-timeout"], 1),
     supervisorEnv: Object.fromEntries(
       values["supervisor-env"].map((kv) => {
         const at = kv.indexOf("=");

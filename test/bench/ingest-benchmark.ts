@@ -21,7 +21,7 @@ import { DEVICES_PER_PLACE, TIMEZONE, deviceId, deviceSerial, fillJournals } fro
 import { writeLimitFile } from "./ingest/limit-file.js";
 import { limitInsert, type LimitResult } from "./ingest/limit-insert.js";
 import { cpuSeconds, descendantsNamed, machineCpu, memory } from "./proc-stats.js";
-import { machine, round, table } from "./report.js";
+import { machine, round, table, wholeNumber } from "./report.js";
 
 interface Options {
   sizes: number[];
@@ -55,16 +55,10 @@ function options(): Options {
       "place-env": { type: "string", multiple: true, default: [] },
     },
   });
-  const int = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
-    return n;
-  };
   return {
-    sizes: values.sizes.split(",").map((s) => int("sizes", s.trim(), 1)),
-    places: int("places", values.places, 1),
-    seed: int("seed", values.seed, 0),
+    sizes: values.sizes.split(",").map((s) => wholeNumber("sizes", s.trim(), 1)),
+    places: wholeNumber("places", values.places, 1),
+    seed: wholeNumber("seed", values.seed, 0),
     cache: values.cache,
     keep: values.keep,
     aggregatorEnv: envPairs("aggregator-env", values["aggregator-env"]),

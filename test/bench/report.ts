@@ -1,4 +1,5 @@
-// What every benchmark prints the same way: the machine it ran on and a table of its runs.
+// What every benchmark does the same way: read its whole-number flags, and print the machine it
+// ran on and a table of its runs.
 import { cpus, totalmem } from "node:os";
 
 export const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
@@ -29,4 +30,12 @@ export function table<R>(rows: [string, (r: R) => string | number][], results: r
       ([name], i) => `${name.padEnd(width)}  ${cols.map((c, j) => c[i]!.padStart(colWidth[j]!)).join("  ")}`,
     )
     .join("\n");
+}
+
+/** A whole-number flag, at least `min`; anything else stops the benchmark with the flag's name. */
+export function wholeNumber(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${name} must be a whole number >= ${min}, got ${value}`);
+  return n;
 }
