@@ -1,18 +1,7 @@
 import { Privilege } from "@biometricflow/proto";
-import type { ServiceProcess } from "@biometricflow/stack";
 import { Privilege as ZkPrivilege } from "@biometricflow/zk";
-import { workDir } from "../support/paths.js";
-import {
-  expectExactlyOnce,
-  expectJournalMatches,
-  punchKey,
-  readTruth,
-  startSite,
-  stopSites,
-  waitAllLive,
-  type Site,
-} from "../support/site.js";
-import { supervisorProcess } from "../support/supervisor.js";
+import { expectExactlyOnce, expectJournalMatches, punchKey, readTruth, type Site } from "../support/site.js";
+import { startSupervisedSite, type SupervisedSite } from "../support/supervised-site.js";
 
 // Commands from the place's API down to the devices, through the supervisor: users are written to
 // every device (read back over the ZK protocol); a device log is cleared only with its serial, and
@@ -21,22 +10,14 @@ jest.setTimeout(60_000);
 
 const INVALID_ARGUMENT = 3; // gRPC status code
 
-let work: ReturnType<typeof workDir>;
+let running: SupervisedSite | undefined;
 let site: Site;
-let supervisor: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  work = workDir("device-admin");
-  site = await startSite({ id: "admin", dir: work.dir, devices: 2, records: 2_000, seed: 51 });
-  supervisor = supervisorProcess({ dir: work.dir, places: [site.place.address] });
-  await supervisor.start();
-  await waitAllLive(site);
+  running = await startSupervisedSite({ id: "admin", devices: 2, records: 2_000, seed: 51 });
+  site = running.site;
 });
-afterAll(async () => {
-  await supervisor?.stop();
-  if (site) await stopSites([site]);
-  work?.remove();
-});
+afterAll(() => running?.stop());
 
 test("UpsertUser on the place reaches every device; a second upsert updates the same slot; DeleteUser removes it", async () => {
   const api = site.place.client;

@@ -1,30 +1,20 @@
 import { DeviceState, Privilege } from "@biometricflow/proto";
-import type { ServiceProcess } from "@biometricflow/stack";
-import { workDir } from "../support/paths.js";
 import { eventually } from "../support/poll.js";
-import { describeSite, startSite, stopSites, waitAllLive, type Site } from "../support/site.js";
-import { supervisorProcess } from "../support/supervisor.js";
+import { describeSite, waitAllLive, type Site } from "../support/site.js";
+import { startSupervisedSite, type SupervisedSite } from "../support/supervised-site.js";
 
 // A user change made while a device is unreachable waits in the place's journal and reaches the
 // device once it is back; users enrolled on the device itself are never touched.
 jest.setTimeout(90_000);
 
-let work: ReturnType<typeof workDir>;
+let running: SupervisedSite | undefined;
 let site: Site;
-let supervisor: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  work = workDir("user-outbox");
-  site = await startSite({ id: "outbox", dir: work.dir, devices: 2, records: 200, seed: 61 });
-  supervisor = supervisorProcess({ dir: work.dir, places: [site.place.address] });
-  await supervisor.start();
-  await waitAllLive(site);
+  running = await startSupervisedSite({ id: "outbox", devices: 2, records: 200, seed: 61 });
+  site = running.site;
 });
-afterAll(async () => {
-  await supervisor?.stop();
-  if (site) await stopSites([site]);
-  work?.remove();
-});
+afterAll(() => running?.stop());
 
 /** Device 1 refuses connections and drops its sessions: the supervisor backs off. */
 async function takeDown(): Promise<void> {
