@@ -5,6 +5,7 @@ import type { IngestStatusBoard } from "../ingest/ingest-status.js";
 import type { PlaceStore } from "../store/place-store.js";
 import type { RulesHistoryStore } from "../store/rules-history-store.js";
 import type { UserStore } from "../store/user-store.js";
+import { confirmPlace } from "./confirm-place.js";
 import type { PlaceBook } from "./place-book.js";
 
 export interface PlaceSyncDeps {
@@ -32,13 +33,9 @@ export async function runPlaceSync(d: PlaceSyncDeps, signal: AbortSignal): Promi
   const backoff = new Backoff(d.retryInitialMs, d.retryMaxMs);
   while (!signal.aborted) {
     try {
-      const { place, headOffset } = await d.client.getPlace({}, { signal });
-      if (!place) throw new Error("GetPlace answered without a place");
-      if (place.id !== d.placeId) {
-        throw new Error(
-          `${d.address} serves place "${place.id}", not "${d.placeId}": check the configuration`,
-        );
-      }
+      const answer = await d.client.getPlace({}, { signal });
+      const place = confirmPlace(answer.place, d.placeId, d.address);
+      const { headOffset } = answer;
       d.book.set(place);
       // Reachable, even while its stream has nothing to send.
       d.status.update(d.placeId, { connected: true, headOffset });
