@@ -9,6 +9,7 @@ import { ClickHouseNotInstalledError, findServer } from "../src/launcher/find-se
 import { startLocalClickHouse } from "../src/launcher/local-clickhouse.js";
 import { serverConfigXml } from "../src/launcher/server-config.js";
 import { sql } from "../src/sql-literal.js";
+import { eventually } from "../../../test/support/poll.js";
 
 // Real servers and processes: generous limits for a busy CI machine (waits are on conditions).
 jest.setTimeout(60_000);
@@ -93,16 +94,6 @@ function serverPid(dir: string): number {
   return Number(/PID: (\d+)/.exec(readFileSync(join(dir, "data", "status"), "utf8"))?.[1]);
 }
 
-/** Condition wait with a deadline: another process's exit has no event to await. */
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -134,8 +125,9 @@ onlyLocal(
     const pid = serverPid(dir);
     expect(alive(pid)).toBe(true);
     child.kill("SIGKILL");
-    expect(await until(() => !alive(pid), 30_000)).toBe(true);
-    expect(await until(() => !existsSync(dir), 5_000)).toBe(true);
+    // Another process's exit has no event to await: poll it, with a deadline.
+    await eventually("the orphaned server to exit", () => !alive(pid), { timeoutMs: 30_000 });
+    await eventually("its data dir to be removed", () => !existsSync(dir), { timeoutMs: 5_000 });
   },
   60_000,
 );

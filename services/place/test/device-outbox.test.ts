@@ -8,6 +8,7 @@ import {
 import { startPlace } from "../src/start-place.js";
 import { fakeSupervisor } from "./fake-supervisor.js";
 import { quietLog, startTestPlace, tempDir, testConfig, type TestPlace } from "./helpers.js";
+import { eventually } from "../../../test/support/poll.js";
 
 // User changes for a device that is not live wait in the journal's outbox and are applied, in
 // order, when its supervisor reports it LIVE; each application is audited.
@@ -22,14 +23,6 @@ const summary = (c: DeviceCommand): string =>
   c.upsertUser
     ? `${c.deviceId} upsert ${c.upsertUser.user!.userId} ${c.upsertUser.user!.name}`
     : `${c.deviceId} delete ${c.deleteUser!.userId}`;
-
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test("d2 offline: changes are pending, the newest per user wins, and they reach d2 in order when it is live", async () => {
   const s = fakeSupervisor(
@@ -60,7 +53,9 @@ test("d2 offline: changes are pending, the newest per user wins, and they reach 
     "d2 upsert 42 Ada K",
     "d2 delete 43",
   ]);
-  await until("d2's outbox empty", () => t.place.journal.outbox.pending("d2") === 0);
+  await eventually("d2's outbox empty", () => t.place.journal.outbox.pending("d2") === 0, {
+    timeoutMs: 5_000,
+  });
   const applied = t.place.journal.audit
     .recent(20)
     .filter((e) => e.detail.deviceId === "d2")
@@ -123,9 +118,10 @@ test("pending changes survive a place restart and are applied when the device is
     await s.assignments.next();
     const sent = [summary(await s.commands.next()), summary(await s.commands.next())].sort();
     expect(sent).toEqual(["d1 upsert 7 Eve", "d2 upsert 7 Eve"]);
-    await until(
+    await eventually(
       "outboxes empty",
       () => second.journal.outbox.pending("d1") + second.journal.outbox.pending("d2") === 0,
+      { timeoutMs: 5_000 },
     );
     await s.stop();
   } finally {
