@@ -4,6 +4,7 @@ import { formatWall, midnight } from "../rules/calendar.js";
 import type { RulesTimeline } from "../rules/rules-timeline.js";
 import type { TimesheetDay } from "../rules/timesheet-day.js";
 import type { SheetChunk } from "./place-timesheets.js";
+import type { TimesheetColumns } from "./timesheet-block-wire.js";
 
 /** GetTimesheet's row: times as wall-clock text. */
 export function timesheetRow(
@@ -23,27 +24,33 @@ export function timesheetRow(
   };
 }
 
-/** ExportTimesheets' block: the same rows as columns (see TimesheetBlock in analytics.proto). */
-export function timesheetBlock(placeId: string, timeline: RulesTimeline, chunk: SheetChunk): TimesheetBlock {
-  const b: TimesheetBlock = {
+/** ExportTimesheets' block: the same rows as columns (TimesheetBlock in analytics.proto, typed). */
+export function timesheetBlock(
+  placeId: string,
+  timeline: RulesTimeline,
+  chunk: SheetChunk,
+): TimesheetColumns {
+  // Typed columns of known length, written in place: growing arrays row by row cost more than the rules.
+  const column = (): Uint32Array => new Uint32Array(chunk.rows);
+  const b: TimesheetColumns = {
     placeId,
     dates: chunk.days,
     dayTypes: chunk.days.map((d) => dayTypeOf(d, timeline.on(d))),
     userIds: [],
     userNames: [],
     deviceIds: [],
-    dateIndex: [],
-    userIndex: [],
-    status: [],
-    punches: [],
-    firstIn: [],
-    firstInDevice: [],
-    lastOut: [],
-    lastOutDevice: [],
-    workedMinutes: [],
-    lateMinutes: [],
-    earlyLeaveMinutes: [],
-    overtimeMinutes: [],
+    dateIndex: column(),
+    userIndex: column(),
+    status: column(),
+    punches: column(),
+    firstIn: new Int32Array(chunk.rows),
+    firstInDevice: column(),
+    lastOut: new Int32Array(chunk.rows),
+    lastOutDevice: column(),
+    workedMinutes: column(),
+    lateMinutes: column(),
+    earlyLeaveMinutes: column(),
+    overtimeMinutes: column(),
   };
   // Only the people and devices the rows name, numbered in order of first use.
   const users = new Int32Array(chunk.userIds.length).fill(-1);
@@ -58,6 +65,7 @@ export function timesheetBlock(placeId: string, timeline: RulesTimeline, chunk: 
     return n;
   };
   const midnights = chunk.days.map(midnight);
+  let i = 0;
   chunk.forEachRow((user, day, r) => {
     let u = users[user]!;
     if (u < 0) {
@@ -66,19 +74,21 @@ export function timesheetBlock(placeId: string, timeline: RulesTimeline, chunk: 
       b.userNames.push(chunk.userNames[user]!);
     }
     const base = midnights[day]!;
-    b.dateIndex.push(day);
-    b.userIndex.push(u);
-    b.status.push(r.status);
-    b.punches.push(r.punches);
-    b.firstIn.push(r.firstWall === undefined ? 0 : r.firstWall - base);
-    b.firstInDevice.push(device(r.firstInDeviceId));
-    b.lastOut.push(r.lastWall === undefined ? 0 : r.lastWall - base);
-    b.lastOutDevice.push(device(r.lastOutDeviceId));
-    b.workedMinutes.push(r.workedMinutes);
-    b.lateMinutes.push(r.lateMinutes);
-    b.earlyLeaveMinutes.push(r.earlyLeaveMinutes);
-    b.overtimeMinutes.push(r.overtimeMinutes);
+    b.dateIndex[i] = day;
+    b.userIndex[i] = u;
+    b.status[i] = r.status;
+    b.punches[i] = r.punches;
+    b.firstIn[i] = r.firstWall === undefined ? 0 : r.firstWall - base;
+    b.firstInDevice[i] = device(r.firstInDeviceId);
+    b.lastOut[i] = r.lastWall === undefined ? 0 : r.lastWall - base;
+    b.lastOutDevice[i] = device(r.lastOutDeviceId);
+    b.workedMinutes[i] = r.workedMinutes;
+    b.lateMinutes[i] = r.lateMinutes;
+    b.earlyLeaveMinutes[i] = r.earlyLeaveMinutes;
+    b.overtimeMinutes[i] = r.overtimeMinutes;
+    i++;
   });
+  if (i !== chunk.rows) throw new Error(`timesheet block: ${i} rows visited, ${chunk.rows} announced`);
   return b;
 }
 

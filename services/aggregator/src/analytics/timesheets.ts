@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from "@biometricflow/grpc-kit";
 import type {
   ExportTimesheetsRequest,
-  ExportTimesheetsResponse,
   GetTimesheetRequest,
   GetTimesheetResponse,
   TimesheetRow,
@@ -10,6 +9,7 @@ import type { AnalyticsDeps } from "./analytics-deps.js";
 import { PlaceTimesheets } from "./place-timesheets.js";
 import { readAhead } from "./read-ahead.js";
 import { validIds, validScope } from "./requests.js";
+import type { ExportTimesheetsColumns } from "./timesheet-block-wire.js";
 import { timesheetBlock, timesheetRow } from "./timesheet-format.js";
 
 // Places whose next block is prepared while the current one is sent: ClickHouse and this
@@ -22,7 +22,7 @@ async function openAll(
 ): Promise<PlaceTimesheets[]> {
   const scope = validScope(req.scope, d.book, d.limits.maxRangeDays);
   const userIds = validIds(req.userIds, "user_ids");
-  return Promise.all(scope.places.map((k) => PlaceTimesheets.open(d, k, scope.from, scope.to, userIds)));
+  return PlaceTimesheets.openAll(d, scope.places, scope.from, scope.to, userIds);
 }
 
 /** Rows ordered by place (as requested), day, user id; refused above maxTimesheetRows. */
@@ -55,13 +55,13 @@ export async function getTimesheet(
 export async function* exportTimesheets(
   d: AnalyticsDeps,
   req: ExportTimesheetsRequest,
-): AsyncGenerator<ExportTimesheetsResponse> {
+): AsyncGenerator<ExportTimesheetsColumns> {
   const sheets = await openAll(d, req);
   const blocks = sheets.map((sheet) => blocksOf(sheet)[Symbol.asyncIterator]());
   yield* readAhead(blocks, EXPORT_AHEAD);
 }
 
-async function* blocksOf(sheet: PlaceTimesheets): AsyncGenerator<ExportTimesheetsResponse> {
+async function* blocksOf(sheet: PlaceTimesheets): AsyncGenerator<ExportTimesheetsColumns> {
   for await (const chunk of sheet.chunks()) {
     yield { block: timesheetBlock(sheet.known.place.id, sheet.timeline, chunk) };
   }
