@@ -16,14 +16,15 @@ import { validScope, type Scope } from "./requests.js";
 
 /** Per place and work day, counted over timesheet rows computed a few days at a time. */
 async function summaries(d: AnalyticsDeps, scope: Scope): Promise<PlaceDaySummary[]> {
+  const sheets = await PlaceTimesheets.openAll(d, scope.places, scope.from, scope.to, []);
   const perPlace = await Promise.all(
-    scope.places.map(async (known) => {
-      const sheet = await PlaceTimesheets.open(d, known, scope.from, scope.to, []);
+    sheets.map(async (sheet) => {
+      const { known } = sheet;
       const devices = await deviceDays(d.db, known.place.id, sheet.timeline.segments(scope.from, scope.to));
       const out: PlaceDaySummary[] = [];
       for await (const chunk of sheet.chunks()) {
         const days: TimesheetDay[] = [];
-        chunk.forEachRow((_u, _d, day) => days.push(day));
+        chunk.forEachRow((_u, _d, day) => days.push({ ...day }));
         out.push(...summarizeDays(known.place.id, chunk.days, sheet.timeline, days, devices));
       }
       return out;

@@ -45,6 +45,56 @@ const WORKDAY = DayType.DAY_TYPE_WORKDAY;
 const { ATTENDANCE_STATUS_ABSENT: ABSENT, ATTENDANCE_STATUS_OFF: OFF } = AttendanceStatus;
 const { ATTENDANCE_STATUS_PRESENT: PRESENT, ATTENDANCE_STATUS_INCOMPLETE: INCOMPLETE } = AttendanceStatus;
 
+/** What a work day's rules say about that date, worked out once for everyone judged on it. */
+export interface DayPlan {
+  date: string;
+  dayType: DayType;
+  workday: boolean;
+  /** Minute (wall-clock scale) the shift starts and ends. */
+  shiftStartMinute: number;
+  shiftEndMinute: number;
+  /** Shift length less the break. */
+  scheduledMinutes: number;
+  graceMinutes: number;
+  breakMinutes: number;
+  presentMinutes: number;
+}
+
+export function dayPlan(date: string, r: WorkRules): DayPlan {
+  const dayType = dayTypeOf(date, r);
+  const shift = shiftBounds(date, r);
+  return {
+    date,
+    dayType,
+    workday: dayType === WORKDAY,
+    shiftStartMinute: minuteOf(shift.start),
+    shiftEndMinute: minuteOf(shift.end),
+    scheduledMinutes: Math.max(0, shiftMinutes(r) - r.breakMinutes),
+    graceMinutes: r.graceMinutes,
+    breakMinutes: r.breakMinutes,
+    presentMinutes: r.minHoursPresent * 60,
+  };
+}
+
+/** A blank row for judgeDay to fill. */
+export function emptyTimesheetDay(): TimesheetDay {
+  return {
+    date: "",
+    dayType: WORKDAY,
+    status: ABSENT,
+    firstWall: undefined,
+    firstInDeviceId: "",
+    lastWall: undefined,
+    lastOutDeviceId: "",
+    punches: 0,
+    workedMinutes: 0,
+    lateMinutes: 0,
+    earlyLeaveMinutes: 0,
+    overtimeMinutes: 0,
+    missingOut: false,
+  };
+}
+
 /**
  * The timesheet of one person for one work day. First punch = in and last punch = out on any
  * device (device in/out keys are too often wrong to trust). Punch times count in whole minutes
@@ -53,56 +103,49 @@ const { ATTENDANCE_STATUS_PRESENT: PRESENT, ATTENDANCE_STATUS_INCOMPLETE: INCOMP
  * shift is written. Late/early only count beyond the grace minutes and then count in full.
  */
 export function timesheetDay(date: string, p: PersonDayPunches | undefined, r: WorkRules): TimesheetDay {
-  const dayType = dayTypeOf(date, r);
-  const workday = dayType === WORKDAY;
-  // One object per row, built once: a month of a large place is hundreds of thousands of rows.
+  return judgeDay(dayPlan(date, r), p, emptyTimesheetDay());
+}
+
+/**
+ * timesheetDay written into `out` (every field set) and returned: a month of a large place is
+ * hundreds of thousands of rows, and callers that turn each into columns reuse one object.
+ */
+export function judgeDay(plan: DayPlan, p: PersonDayPunches | undefined, out: TimesheetDay): TimesheetDay {
+  out.date = plan.date;
+  out.dayType = plan.dayType;
   if (!p || p.punches === 0) {
-    return {
-      date,
-      dayType,
-      status: workday ? ABSENT : OFF,
-      firstWall: undefined,
-      firstInDeviceId: "",
-      lastWall: undefined,
-      lastOutDeviceId: "",
-      punches: 0,
-      workedMinutes: 0,
-      lateMinutes: 0,
-      earlyLeaveMinutes: 0,
-      overtimeMinutes: 0,
-      missingOut: false,
-    };
+    out.status = plan.workday ? ABSENT : OFF;
+    out.firstWall = out.lastWall = undefined;
+    out.firstInDeviceId = out.lastOutDeviceId = "";
+    out.punches = out.workedMinutes = out.lateMinutes = out.earlyLeaveMinutes = out.overtimeMinutes = 0;
+    out.missingOut = false;
+    return out;
   }
 
   const missingOut = p.lastWall - p.firstWall < DOUBLE_TAP_SECONDS;
   const spanMinutes = missingOut ? 0 : Math.max(0, Math.floor(p.elapsedSeconds / 60));
-  const worked = Math.max(0, spanMinutes - r.breakMinutes);
+  const worked = Math.max(0, spanMinutes - plan.breakMinutes);
   let status = OFF;
   let late = 0;
   let early = 0;
   let overtime = worked; // all of it on a day off
-  if (workday) {
-    const shift = shiftBounds(date, r);
-    late = minuteOf(p.firstWall) - minuteOf(shift.start);
-    early = missingOut ? 0 : minuteOf(shift.end) - minuteOf(p.lastWall);
-    const scheduled = Math.max(0, shiftMinutes(r) - r.breakMinutes);
-    const complete = !missingOut && worked >= r.minHoursPresent * 60;
+  if (plan.workday) {
+    late = minuteOf(p.firstWall) - plan.shiftStartMinute;
+    early = missingOut ? 0 : plan.shiftEndMinute - minuteOf(p.lastWall);
+    const complete = !missingOut && worked >= plan.presentMinutes;
     status = complete ? PRESENT : INCOMPLETE;
-    overtime = Math.max(0, worked - scheduled);
+    overtime = Math.max(0, worked - plan.scheduledMinutes);
   }
-  return {
-    date,
-    dayType,
-    status,
-    firstWall: p.firstWall,
-    firstInDeviceId: p.firstDevice,
-    lastWall: missingOut ? undefined : p.lastWall,
-    lastOutDeviceId: missingOut ? "" : p.lastDevice,
-    punches: p.punches,
-    workedMinutes: worked,
-    lateMinutes: late > r.graceMinutes ? late : 0,
-    earlyLeaveMinutes: early > r.graceMinutes ? early : 0,
-    overtimeMinutes: overtime,
-    missingOut,
-  };
+  out.status = status;
+  out.firstWall = p.firstWall;
+  out.firstInDeviceId = p.firstDevice;
+  out.lastWall = missingOut ? undefined : p.lastWall;
+  out.lastOutDeviceId = missingOut ? "" : p.lastDevice;
+  out.punches = p.punches;
+  out.workedMinutes = worked;
+  out.lateMinutes = late > plan.graceMinutes ? late : 0;
+  out.earlyLeaveMinutes = early > plan.graceMinutes ? early : 0;
+  out.overtimeMinutes = overtime;
+  out.missingOut = missingOut;
+  return out;
 }

@@ -65,34 +65,65 @@ export class UserStore {
     await this.db.insert("user_changes", changes);
   }
 
-  /** Everyone the place has listed (deleted ones too, for their names), optionally only `userIds`. */
-  async people(placeId: string, userIds: readonly string[]): Promise<Person[]> {
+  /**
+   * Everyone the places have listed (deleted ones too, for their names), optionally only
+   * `userIds`, by place: one query for any number of places.
+   */
+  async people(placeIds: readonly string[], userIds: readonly string[]): Promise<Map<string, Person[]>> {
+    const out = new Map<string, Person[]>(placeIds.map((id) => [id, []]));
+    if (placeIds.length === 0) return out;
     const only = userIds.length ? sql`AND user_id IN ${lit.inList(lit.strings(userIds))}` : sql``;
-    const rows = await this.db.rows<{ user_id: string; name: string; expected: number }>(
-      sql`SELECT user_id, name, (deleted = 0 AND disabled = 0) AS expected FROM ${this.db.table("users")} FINAL
-        WHERE place_id = ${lit.string(placeId)} ${only}`,
+    const rows = await this.db.rows<{ place_id: string; user_id: string; name: string; expected: number }>(
+      sql`SELECT place_id, user_id, name, (deleted = 0 AND disabled = 0) AS expected
+        FROM ${this.db.table("users")} FINAL
+        WHERE place_id IN ${lit.inList(lit.strings(placeIds))} ${only}`,
     );
-    return rows.map((r) => ({ userId: r.user_id, name: r.name, expected: Boolean(r.expected) }));
+    for (const r of rows)
+      out.get(r.place_id)?.push({ userId: r.user_id, name: r.name, expected: Boolean(r.expected) });
+    return out;
   }
 
-  /** When each person became expected or stopped being, as dates in the place's zone. */
-  async changes(placeId: string, timezone: string, userIds: readonly string[]): Promise<MembershipChange[]> {
+  /**
+   * When each person became expected or stopped being, as dates in each place's zone, by place
+   * (in the order they happened): one query for any number of places.
+   */
+  async changes(
+    places: readonly { id: string; timezone: string }[],
+    userIds: readonly string[],
+  ): Promise<Map<string, MembershipChange[]>> {
+    const out = new Map<string, MembershipChange[]>(places.map((p) => [p.id, []]));
+    if (places.length === 0) return out;
     const only = userIds.length ? sql`AND user_id IN ${lit.inList(lit.strings(userIds))}` : sql``;
-    const rows = await this.db.rows<{ user_id: string; effective_ms: string; expected: number }>(
-      sql`SELECT user_id, effective_ms, expected FROM ${this.db.table("user_changes")} FINAL
-        WHERE place_id = ${lit.string(placeId)} ${only} ORDER BY effective_ms`,
+    const rows = await this.db.rows<{
+      place_id: string;
+      user_id: string;
+      effective_ms: string;
+      expected: number;
+    }>(
+      sql`SELECT place_id, user_id, effective_ms, expected FROM ${this.db.table("user_changes")} FINAL
+        WHERE place_id IN ${lit.inList(lit.strings(places.map((p) => p.id)))} ${only}
+        ORDER BY place_id, effective_ms`,
     );
-    const zone = DateTime.local().setZone(timezone || "UTC").isValid ? timezone || "UTC" : "UTC";
+    const zones = new Map(
+      places.map((p) => [
+        p.id,
+        DateTime.local().setZone(p.timezone || "UTC").isValid ? p.timezone || "UTC" : "UTC",
+      ]),
+    );
     const dates = new Map<string, string>(); // most changes share a few moments (0, a sync)
-    const dateOf = (ms: string): string => {
-      let d = dates.get(ms);
-      if (d === undefined) dates.set(ms, (d = DateTime.fromMillis(Number(ms), { zone }).toISODate()!));
+    const dateOf = (ms: string, zone: string): string => {
+      const key = `${zone} ${ms}`;
+      let d = dates.get(key);
+      if (d === undefined) dates.set(key, (d = DateTime.fromMillis(Number(ms), { zone }).toISODate()!));
       return d;
     };
-    return rows.map((r) => ({
-      userId: r.user_id,
-      from: dateOf(r.effective_ms),
-      expected: Number(r.expected) === 1,
-    }));
+    for (const r of rows) {
+      out.get(r.place_id)?.push({
+        userId: r.user_id,
+        from: dateOf(r.effective_ms, zones.get(r.place_id) ?? "UTC"),
+        expected: Number(r.expected) === 1,
+      });
+    }
+    return out;
   }
 }
