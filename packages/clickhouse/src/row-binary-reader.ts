@@ -6,15 +6,14 @@
  */
 export class RowBinaryReader {
   private at = 0;
-  /** Recently read strings by their bytes: ids repeat row after row, one string serves them all. */
-  private readonly recent: { bytes: Buffer; text: string }[] = [];
-
   constructor(private readonly buf: Buffer) {}
 
   get done(): boolean {
     return this.at >= this.buf.length;
   }
 
+  // Bytes by hand, not Buffer's readers: each of those checks its arguments, and a large result
+  // is millions of values; need() has checked the bounds.
   uint8(): number {
     this.need(1);
     return this.buf[this.at++]!;
@@ -22,23 +21,20 @@ export class RowBinaryReader {
 
   uint16(): number {
     this.need(2);
-    const v = this.buf.readUInt16LE(this.at);
-    this.at += 2;
-    return v;
+    const b = this.buf;
+    const at = (this.at += 2);
+    return b[at - 2]! | (b[at - 1]! << 8);
   }
 
   uint32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32LE(this.at);
-    this.at += 4;
-    return v;
+    return this.int32() >>> 0;
   }
 
   int32(): number {
     this.need(4);
-    const v = this.buf.readInt32LE(this.at);
-    this.at += 4;
-    return v;
+    const b = this.buf;
+    const at = (this.at += 4);
+    return b[at - 4]! | (b[at - 3]! << 8) | (b[at - 2]! << 16) | (b[at - 1]! << 24);
   }
 
   /** A String column, decoded as UTF-8. */
@@ -52,27 +48,17 @@ export class RowBinaryReader {
 
   /**
    * A String column expected to repeat (ids): the same string object as the last time these
-   * bytes were read among the few most recent distinct ones, so a column of a handful of values
-   * makes a handful of strings.
+   * bytes were read into `seen` (one StringCache per column: it holds that column's most recent
+   * distinct values), so a column of a handful of values makes a handful of strings.
    */
-  repeatedString(): string {
+  repeatedString(seen: StringCache): string {
     const length = this.length();
     this.need(length);
     const start = this.at;
     this.at += length;
-    const buf = this.buf;
-    // A JavaScript loop: ids are short, and Buffer.compare's checks cost more than the bytes.
-    next: for (const r of this.recent) {
-      const bytes = r.bytes;
-      if (bytes.length !== length) continue;
-      for (let i = 0; i < length; i++) if (bytes[i] !== buf[start + i]) continue next;
-      return r.text;
-    }
-    const bytes = Buffer.from(this.buf.subarray(start, start + length));
-    const text = bytes.toString("utf8");
-    this.recent.unshift({ bytes, text });
-    if (this.recent.length > 16) this.recent.pop();
-    return text;
+    const hit = seen.find(this.buf, start, length);
+    if (hit !== undefined) return hit;
+    return seen.add(Buffer.from(this.buf.subarray(start, start + length)));
   }
 
   /** LEB128, as ClickHouse writes string and array lengths. */
@@ -97,4 +83,34 @@ export class RowBinaryReader {
 /** The bytes do not hold the values the reader was told to expect. */
 export class RowBinaryError extends Error {
   override name = "RowBinaryError";
+}
+
+/** The most recent distinct values of one String column (RowBinaryReader.repeatedString). */
+export class StringCache {
+  private readonly bytes: Buffer[] = [];
+  private readonly texts: string[] = [];
+
+  constructor(private readonly size = 16) {}
+
+  find(buf: Buffer, start: number, length: number): string | undefined {
+    // A JavaScript loop: ids are short, and Buffer.compare's checks cost more than the bytes.
+    next: for (let k = 0; k < this.bytes.length; k++) {
+      const bytes = this.bytes[k]!;
+      if (bytes.length !== length) continue;
+      for (let i = 0; i < length; i++) if (bytes[i] !== buf[start + i]) continue next;
+      return this.texts[k];
+    }
+    return undefined;
+  }
+
+  add(bytes: Buffer): string {
+    const text = bytes.toString("utf8");
+    this.bytes.unshift(bytes);
+    this.texts.unshift(text);
+    if (this.bytes.length > this.size) {
+      this.bytes.pop();
+      this.texts.pop();
+    }
+    return text;
+  }
 }

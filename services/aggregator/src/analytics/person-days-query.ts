@@ -1,4 +1,4 @@
-import { lit, RowBinaryReader, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
+import { lit, RowBinaryReader, sql, StringCache, type ClickHouseDb } from "@biometricflow/clickhouse";
 import type { RulesSegment } from "../rules/rules-timeline.js";
 import type { PersonDayPunches } from "../rules/timesheet-day.js";
 import { anyOf, workDaySql } from "./work-day-sql.js";
@@ -42,8 +42,9 @@ export class PersonDays {
   static read(result: Buffer): PersonDays {
     const out = new PersonDays(Math.ceil(result.length / MIN_ROW_BYTES));
     const r = new RowBinaryReader(result);
+    const [users, firstDevices, lastDevices] = [new StringCache(), new StringCache(), new StringCache()];
     for (let i = 0; !r.done; i = ++out.rows) {
-      const userId = r.repeatedString();
+      const userId = r.repeatedString(users);
       if (out.users[out.users.length - 1] !== userId) out.users.push(userId);
       out.user[i] = out.users.length - 1;
       out.day[i] = r.uint16();
@@ -51,8 +52,8 @@ export class PersonDays {
       out.first[i] = r.int32();
       out.last[i] = r.int32();
       out.elapsed[i] = r.int32();
-      out.firstDevice[i] = r.repeatedString();
-      out.lastDevice[i] = r.repeatedString();
+      out.firstDevice[i] = r.repeatedString(firstDevices);
+      out.lastDevice[i] = r.repeatedString(lastDevices);
     }
     return out;
   }
