@@ -11,4 +11,4 @@ export { migrate, MigrationError, type MigrationResult } from "./migrations/migr
 export { migrations, type Migration } from "./migrations/schema.js";
 export { openTestClickHouse } from "./testing.js";
 export { tsvString } from "./tsv.js";
-export { RowBinaryReader, RowBinaryError, StringCache } from "./row-binary-reader.js";
+export { RowBinaryReader, RowBinaryError, StringTable } from "./row-binary-reader.js";

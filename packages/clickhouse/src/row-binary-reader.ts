@@ -47,18 +47,15 @@ export class RowBinaryReader {
   }
 
   /**
-   * A String column expected to repeat (ids): the same string object as the last time these
-   * bytes were read into `seen` (one StringCache per column: it holds that column's most recent
-   * distinct values), so a column of a handful of values makes a handful of strings.
+   * A String column of ids: the value's index in `table` (added there the first time its bytes
+   * come), so a column of a few distinct values makes a few strings however many rows it has.
    */
-  repeatedString(seen: StringCache): string {
+  stringIndex(table: StringTable): number {
     const length = this.length();
     this.need(length);
     const start = this.at;
     this.at += length;
-    const hit = seen.find(this.buf, start, length);
-    if (hit !== undefined) return hit;
-    return seen.add(Buffer.from(this.buf.subarray(start, start + length)));
+    return table.indexOf(this.buf, start, length);
   }
 
   /** LEB128, as ClickHouse writes string and array lengths. */
@@ -85,32 +82,32 @@ export class RowBinaryError extends Error {
   override name = "RowBinaryError";
 }
 
-/** The most recent distinct values of one String column (RowBinaryReader.repeatedString). */
-export class StringCache {
+/** The distinct values of a String column, by their bytes (RowBinaryReader.stringIndex). */
+export class StringTable {
+  readonly texts: string[] = [];
   private readonly bytes: Buffer[] = [];
-  private readonly texts: string[] = [];
+  /** FNV-1a of the bytes -> indexes of the values with that hash. */
+  private readonly byHash = new Map<number, number[]>();
 
-  constructor(private readonly size = 16) {}
-
-  find(buf: Buffer, start: number, length: number): string | undefined {
-    // A JavaScript loop: ids are short, and Buffer.compare's checks cost more than the bytes.
-    next: for (let k = 0; k < this.bytes.length; k++) {
-      const bytes = this.bytes[k]!;
-      if (bytes.length !== length) continue;
-      for (let i = 0; i < length; i++) if (bytes[i] !== buf[start + i]) continue next;
-      return this.texts[k];
+  indexOf(buf: Buffer, start: number, length: number): number {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < start + length; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    const candidates = this.byHash.get(hash);
+    if (candidates) {
+      // A JavaScript loop: ids are short, and Buffer.compare's checks cost more than the bytes.
+      next: for (const k of candidates) {
+        const bytes = this.bytes[k]!;
+        if (bytes.length !== length) continue;
+        for (let i = 0; i < length; i++) if (bytes[i] !== buf[start + i]) continue next;
+        return k;
+      }
     }
-    return undefined;
-  }
-
-  add(bytes: Buffer): string {
-    const text = bytes.toString("utf8");
-    this.bytes.unshift(bytes);
-    this.texts.unshift(text);
-    if (this.bytes.length > this.size) {
-      this.bytes.pop();
-      this.texts.pop();
-    }
-    return text;
+    const k = this.texts.length;
+    const bytes = Buffer.from(buf.subarray(start, start + length));
+    this.bytes.push(bytes);
+    this.texts.push(bytes.toString("utf8"));
+    if (candidates) candidates.push(k);
+    else this.byHash.set(hash, [k]);
+    return k;
   }
 }

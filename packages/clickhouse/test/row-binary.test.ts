@@ -1,6 +1,6 @@
 // Query results in RowBinary, read back by RowBinaryReader from a real server.
 import type { OpenClickHouse } from "../src/open-clickhouse.js";
-import { RowBinaryError, RowBinaryReader, StringCache } from "../src/row-binary-reader.js";
+import { RowBinaryError, RowBinaryReader, StringTable } from "../src/row-binary-reader.js";
 import { lit, sql } from "../src/sql-literal.js";
 import { openTestClickHouse } from "../src/testing.js";
 
@@ -26,14 +26,16 @@ test("numbers and strings come back as the server computed them", async () => {
       concat('user-', toString(number))
     FROM system.numbers LIMIT 5000`);
   const r = new RowBinaryReader(buf);
-  // Smaller than the number of distinct values: found and evicted ones both read right.
-  const cache = new StringCache(4);
+  const table = new StringTable();
   for (let n = 0; n < rows; n++) {
     expect([r.uint16(), r.uint32(), r.int32()]).toEqual([n % 65536, (n * 1000003) % 4294967296, n - 2500]);
-    expect(r.repeatedString(cache)).toBe(texts[((n * 7) % 11) % texts.length]);
+    const k = r.stringIndex(table);
+    expect(table.texts[k]).toBe(texts[((n * 7) % 11) % texts.length]);
     expect(r.string()).toBe(`user-${n}`);
   }
   expect(r.done).toBe(true);
+  // One entry per distinct value, each read from its bytes once.
+  expect([...table.texts].sort()).toEqual([...texts].sort());
 });
 
 test("a result shorter than the values asked for is an error, not a wrong value", async () => {
@@ -45,4 +47,15 @@ test("a result shorter than the values asked for is an error, not a wrong value"
     /runs past 5 bytes/,
   );
   expect(() => new RowBinaryReader(Buffer.alloc(3)).int32()).toThrow(/ends at byte 3, 4 more/);
+});
+
+test("ids whose bytes hash alike stay apart", () => {
+  // Pairs with the same 32-bit FNV-1a hash, the table's key.
+  const ids = ["costarring", "liquid", "declinate", "macallums", "liquid", "costarring"];
+  const table = new StringTable();
+  const buf = Buffer.from(ids.join(""));
+  let at = 0;
+  const indexes = ids.map((id) => table.indexOf(buf, (at += id.length) - id.length, id.length));
+  expect(indexes).toEqual([0, 1, 2, 3, 1, 0]);
+  expect(table.texts).toEqual(["costarring", "liquid", "declinate", "macallums"]);
 });

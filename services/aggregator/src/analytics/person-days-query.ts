@@ -1,4 +1,4 @@
-import { lit, RowBinaryReader, sql, StringCache, type ClickHouseDb } from "@biometricflow/clickhouse";
+import { lit, RowBinaryReader, sql, StringTable, type ClickHouseDb } from "@biometricflow/clickhouse";
 import type { RulesSegment } from "../rules/rules-timeline.js";
 import type { PersonDayPunches } from "../rules/timesheet-day.js";
 import { anyOf, workDaySql } from "./work-day-sql.js";
@@ -10,11 +10,12 @@ const MIN_ROW_BYTES = 3 + 2 + 4 + 12;
 /**
  * Person-days as ClickHouse sent them, one typed array per column (row r of each): a month of a
  * large place is tens of thousands of person-days, and an object or a JSON text for each was most
- * of what the collector had to do. Rows of one person are consecutive.
+ * of what the collector had to do. Ids are indexes into a table of the distinct ones.
  */
 export class PersonDays {
-  /** Each row's person, as an index into `users`; users in the order their rows come. */
-  readonly users: string[] = [];
+  private readonly userIds = new StringTable();
+  private readonly deviceIds = new StringTable();
+  /** Each row's person, as an index into `users`. */
   readonly user: Int32Array;
   /** The work day, as days since 1970. */
   readonly day: Int32Array;
@@ -24,36 +25,34 @@ export class PersonDays {
   private readonly last: Int32Array;
   /** Real seconds from the first punch to the last. */
   private readonly elapsed: Int32Array;
-  private readonly firstDevice: string[];
-  private readonly lastDevice: string[];
-
+  private readonly firstDevice: Int32Array;
+  private readonly lastDevice: Int32Array;
   rows = 0;
 
   private constructor(capacity: number) {
-    [this.user, this.day, this.punches, this.first, this.last, this.elapsed] = Array.from(
-      { length: 6 },
-      () => new Int32Array(capacity),
-    ) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
-    this.firstDevice = new Array<string>(capacity);
-    this.lastDevice = new Array<string>(capacity);
+    const column = (): Int32Array => new Int32Array(capacity);
+    [this.user, this.day, this.punches, this.first] = [column(), column(), column(), column()];
+    [this.last, this.elapsed, this.firstDevice, this.lastDevice] = [column(), column(), column(), column()];
+  }
+
+  /** Everyone with a row. */
+  get users(): readonly string[] {
+    return this.userIds.texts;
   }
 
   /** The rows of personDays' query (see there). */
   static read(result: Buffer): PersonDays {
     const out = new PersonDays(Math.ceil(result.length / MIN_ROW_BYTES));
     const r = new RowBinaryReader(result);
-    const [users, firstDevices, lastDevices] = [new StringCache(), new StringCache(), new StringCache()];
     for (let i = 0; !r.done; i = ++out.rows) {
-      const userId = r.repeatedString(users);
-      if (out.users[out.users.length - 1] !== userId) out.users.push(userId);
-      out.user[i] = out.users.length - 1;
+      out.user[i] = r.stringIndex(out.userIds);
       out.day[i] = r.uint16();
       out.punches[i] = r.uint32();
       out.first[i] = r.int32();
       out.last[i] = r.int32();
       out.elapsed[i] = r.int32();
-      out.firstDevice[i] = r.repeatedString(firstDevices);
-      out.lastDevice[i] = r.repeatedString(lastDevices);
+      out.firstDevice[i] = r.stringIndex(out.deviceIds);
+      out.lastDevice[i] = r.stringIndex(out.deviceIds);
     }
     return out;
   }
@@ -61,11 +60,12 @@ export class PersonDays {
   /** Row i written into `out` (reused by the caller), which is returned. */
   readRow(i: number, out: PersonDayPunches): PersonDayPunches {
     const midnight = this.day[i]! * 86_400;
+    const devices = this.deviceIds.texts;
     out.punches = this.punches[i]!;
     out.firstWall = midnight + this.first[i]!;
-    out.firstDevice = this.firstDevice[i]!;
+    out.firstDevice = devices[this.firstDevice[i]!]!;
     out.lastWall = midnight + this.last[i]!;
-    out.lastDevice = this.lastDevice[i]!;
+    out.lastDevice = devices[this.lastDevice[i]!]!;
     out.elapsedSeconds = this.elapsed[i]!;
     return out;
   }
@@ -94,8 +94,7 @@ export async function personDays(
       argMax(device_id, local_time) AS last_device
     FROM ${db.table("punches")}
     WHERE place_id = ${lit.string(placeId)} AND ${w.range} ${anyOf("user_id", userIds)}
-    GROUP BY user_id, day
-    ORDER BY user_id`);
+    GROUP BY user_id, day`);
   return PersonDays.read(result);
 }
 
