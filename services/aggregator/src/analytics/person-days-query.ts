@@ -74,7 +74,10 @@ export class PersonDays {
 /**
  * The heavy grouping: per person and work day, the first and last punch on any device. No FINAL
  * is needed: min/max/argMin/argMax are the same with or without replayed duplicates, and
- * uniqExact(dedup_key) counts each punch once. Numbers relative to the day, in RowBinary.
+ * counting distinct dedup keys counts each punch once. They are counted by a 64-bit hash (a set of
+ * numbers costs a third less than a set of strings when a month holds millions of punches): two
+ * of one person's punches on one day would have to collide in 64 bits, about 1 in 10^16 for 100
+ * punches (the key itself is 128 bits of SHA-256). Numbers relative to the day, in RowBinary.
  */
 export async function personDays(
   db: ClickHouseDb,
@@ -85,7 +88,7 @@ export async function personDays(
   const w = workDaySql(segments);
   const result = await db.rowBinary(sql`
     SELECT user_id, toUInt16(${w.day}) AS day,
-      toUInt32(uniqExact(dedup_key)) AS punches,
+      toUInt32(uniqExact(cityHash64(dedup_key))) AS punches,
       toInt32(toUInt32(min(local_time)) - day * 86400) AS first_wall,
       toInt32(toUInt32(max(local_time)) - day * 86400) AS last_wall,
       toInt32(toInt32(toUInt32(argMax(punched_at, local_time))) - toInt32(toUInt32(argMin(punched_at, local_time))))
