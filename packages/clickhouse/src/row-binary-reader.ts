@@ -86,16 +86,18 @@ export class RowBinaryError extends Error {
 export class StringTable {
   readonly texts: string[] = [];
   private readonly bytes: Buffer[] = [];
-  /** FNV-1a of the bytes -> indexes of the values with that hash. */
+  /** FNV-1a of the bytes (30 bits) -> indexes of the values with that hash. */
   private readonly byHash = new Map<number, number[]>();
 
   indexOf(buf: Buffer, start: number, length: number): number {
     let hash = 0x811c9dc5;
     for (let i = start; i < start + length; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    hash &= 0x3fffffff; // a small integer: a Map key that needs no allocation
     const candidates = this.byHash.get(hash);
     if (candidates) {
       // A JavaScript loop: ids are short, and Buffer.compare's checks cost more than the bytes.
-      next: for (const k of candidates) {
+      next: for (let c = 0; c < candidates.length; c++) {
+        const k = candidates[c]!;
         const bytes = this.bytes[k]!;
         if (bytes.length !== length) continue;
         for (let i = 0; i < length; i++) if (bytes[i] !== buf[start + i]) continue next;
