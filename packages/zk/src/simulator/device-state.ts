@@ -399,8 +399,6 @@ export class DeviceState {
     }
     let bytes: Buffer;
     if (appended) {
-      if (input.userId !== undefined && !this.findUser(input.userId))
-        throw new RangeError(`no user with user id "${input.userId}" on device ${this.serialNumber}`);
       const user = this.resolveUser({ userId: input.userId });
       bytes = encodeAttendance(
         { uid: user.uid, userId: user.userId, timestamp: this.now(), verify: 1, punch: 0 },
