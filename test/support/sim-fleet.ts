@@ -1,6 +1,6 @@
 import path from "node:path";
 import { ServiceProcess } from "@biometricflow/stack";
-import { ZkClient, type AttendanceRecord, type ZkUser } from "@biometricflow/zk";
+import { ZkClient, type AttendanceRecord, type DecodedAttendanceLog, type ZkUser } from "@biometricflow/zk";
 import { repoRoot } from "./paths.js";
 import { findPortRun } from "./ports.js";
 
@@ -21,6 +21,8 @@ export interface SimFleetOptions {
   timezone: string;
   /** Keep users and logs across a zk-sim restart (--state-dir). */
   keepState?: boolean;
+  /** Log positions of every device to corrupt at start (--corrupt-records): no client can read them. */
+  corruptRecords?: number[];
   readyTimeoutMs?: number;
 }
 
@@ -83,6 +85,7 @@ export class SimFleet {
       ...["--users", String(o.users ?? 40), "--seed", String(o.seed), "--control-port", String(controlPort)],
       ...(o.liveRate ? ["--live-rate", String(o.liveRate)] : []),
       ...(o.fault ? ["--fault", o.fault] : []),
+      ...(o.corruptRecords?.length ? ["--corrupt-records", o.corruptRecords.join(",")] : []),
       ...(o.keepState ? ["--state-dir", path.join(o.dir, `devices-${o.name}`)] : []),
     ];
     const proc = new ServiceProcess({
@@ -121,6 +124,17 @@ export class SimFleet {
     body: { userId?: string; punch?: number; verify?: number; timestamp?: string } = {},
   ): Promise<SimPunch> {
     return control(this.controlUrl, "POST", `/devices/${i}/punch`, body) as Promise<SimPunch>;
+  }
+
+  /** A record with an impossible time appended to device i's log (no live event), or in place of `index`. */
+  corruptRecord(
+    i: number,
+    body: { index?: number; timeValue?: number } = {},
+  ): Promise<{ index: number; bytes: string }> {
+    return control(this.controlUrl, "POST", `/devices/${i}/corrupt-record`, body) as Promise<{
+      index: number;
+      bytes: string;
+    }>;
   }
 
   async reboot(i: number, downtimeMs?: number): Promise<void> {
@@ -168,6 +182,11 @@ export class SimFleet {
   /** Device i's whole log, read over the ZK protocol without disabling the keypad. */
   readLog(i: number): Promise<AttendanceRecord[]> {
     return this.withClient(i, (c) => c.getAttendance({ lockDevice: false }));
+  }
+
+  /** Device i's whole log, records that cannot be read included (with their positions and bytes). */
+  readFullLog(i: number): Promise<DecodedAttendanceLog> {
+    return this.withClient(i, (c) => c.getAttendanceLog({ lockDevice: false }));
   }
 
   readUsers(i: number): Promise<ZkUser[]> {

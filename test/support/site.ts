@@ -1,4 +1,5 @@
 import { DeviceState, type Punch } from "@biometricflow/proto";
+import type { UnreadableAttendanceRecord } from "@biometricflow/zk";
 import { PlaceProcess } from "./place.js";
 import { eventually } from "./poll.js";
 import { SimFleet, type SimFleetOptions } from "./sim-fleet.js";
@@ -61,20 +62,27 @@ export function journalKey(p: Punch): string {
 export interface SiteTruth {
   /** Distinct punches over every device of the site. */
   keys: Set<string>;
-  /** Raw log length of each device (double records included): the cursor a full sync ends on. */
+  /**
+   * Raw log length of each device (double records and unreadable records included): the cursor
+   * a full sync ends on.
+   */
   logLengths: number[];
+  /** Each device's records that cannot be read (position, bytes, reason). */
+  unreadable: UnreadableAttendanceRecord[][];
 }
 
 /** What the devices hold, read with the ZK client (faults must be cleared first). */
 export async function readTruth(site: Site): Promise<SiteTruth> {
   const keys = new Set<string>();
   const logLengths: number[] = [];
+  const unreadable: UnreadableAttendanceRecord[][] = [];
   for (const d of site.sim.devices) {
-    const log = await site.sim.readLog(d.index);
-    logLengths.push(log.length);
-    for (const r of log) keys.add(punchKey(d.serial, r.userId, r.timestamp, r.punch));
+    const log = await site.sim.readFullLog(d.index);
+    logLengths.push(log.records.length + log.unreadable.length);
+    unreadable.push(log.unreadable);
+    for (const r of log.records) keys.add(punchKey(d.serial, r.userId, r.timestamp, r.punch));
   }
-  return { keys, logLengths };
+  return { keys, logLengths, unreadable };
 }
 
 /** One line per device: state, cursor, what it says about itself. */

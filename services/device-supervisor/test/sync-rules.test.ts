@@ -1,9 +1,10 @@
 import { Privilege } from "@biometricflow/proto";
-import type { AttendanceRecord } from "@biometricflow/zk";
+import type { AttendanceRecord, UnreadableAttendanceRecord } from "@biometricflow/zk";
 import { backoffDelay, spread } from "../src/backoff.js";
 import { clockDrift, correctionDue, isKnownZone, placeWallClock } from "../src/sync/clock.js";
 import { cursorAt, EMPTY_CURSOR, planSync } from "../src/sync/cursor.js";
 import { deviceUser, freeUid } from "../src/sync/device-user.js";
+import { pulledEntry } from "../src/sync/punches.js";
 
 const rec = (userId: string, timestamp: string): AttendanceRecord => ({
   uid: 1,
@@ -42,6 +43,40 @@ describe("planSync", () => {
       from: 2,
       reset: false,
     });
+  });
+});
+
+describe("a log with a record that could not be read", () => {
+  const bad: UnreadableAttendanceRecord = {
+    index: 1,
+    bytes: "0100ab",
+    reason: "time value 0x2f3e5c00 decodes to an impossible date",
+  };
+  const withBad = [log[0]!, bad, log[2]!];
+
+  test("the cursor moves past it, known by its bytes, and resumes after it", () => {
+    expect(cursorAt(withBad, 2)).toEqual({
+      recordsIngested: 2,
+      lastLocalTime: "",
+      lastUserId: "unreadable:0100ab",
+    });
+    expect(planSync(cursorAt(withBad, 2), withBad)).toEqual({ from: 2, reset: false });
+    expect(planSync(cursorAt(withBad, 3), withBad)).toEqual({ from: 3, reset: false });
+    // The same position now holding a readable record: the log was replaced.
+    expect(planSync(cursorAt(withBad, 2), log)).toEqual({ from: 0, reset: true });
+    expect(planSync(cursorAt(log, 2), withBad)).toEqual({ from: 0, reset: true });
+  });
+
+  test("it goes to the place with its bytes and the reason, never as a punch", () => {
+    const at = new Date(0);
+    const trace = { traceparent: "", tracestate: "" };
+    expect(pulledEntry(bad, at, trace)).toMatchObject({
+      userId: "",
+      localTime: "",
+      rawRecord: Buffer.from("0100ab", "hex"),
+      unreadableReason: "log record 1: time value 0x2f3e5c00 decodes to an impossible date",
+    });
+    expect(pulledEntry(log[0]!, at, trace)).toMatchObject({ userId: "1", unreadableReason: "" });
   });
 });
 

@@ -92,3 +92,32 @@ test("the same punch from another device serial is a different punch", () => {
   ingest("d1", "SER-1", punches(1));
   expect(ingest("d1", "SER-OTHER", punches(1)).stored).toBe(1);
 });
+
+test("a record the device's log could not decode is set aside with its bytes; the cursor moves past it", () => {
+  const batch = punches(3, { start: "2024-06-01T08:00:00" });
+  const raw = Buffer.from("0d00" + "31303031" + "00".repeat(34), "hex");
+  batch.splice(1, 0, {
+    ...batch[0]!,
+    userId: "",
+    localTime: "",
+    rawRecord: raw,
+    unreadableReason: "log record 1: time value 0x2f3e5c00 decodes to an impossible date",
+  });
+  expect(ingest("d1", "SER-1", batch, cursor(4))).toEqual({
+    stored: 3,
+    duplicates: 0,
+    rejected: 1,
+    headOffset: 3,
+  });
+  expect(journal.devices.cursor("d1").recordsIngested).toBe(4);
+  const [entry] = journal.audit.recent(1);
+  expect(entry).toMatchObject({ action: "punch.rejected", actor: "ingest", target: "d1" });
+  expect(entry!.detail).toMatchObject({
+    reason:
+      "punches[1].raw_record: the device's record could not be read: log record 1: " +
+      "time value 0x2f3e5c00 decodes to an impossible date",
+    deviceSerial: "SER-1",
+    rawRecord: raw.toString("hex"),
+    punch: { rawRecord: raw.toString("hex"), userId: "", localTime: "" },
+  });
+});

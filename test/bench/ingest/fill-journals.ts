@@ -90,6 +90,8 @@ function* placeBatches(
               receivedAt: new Date(at + Math.floor(rand() * 60_000)),
               trace: { traceparent: `00-${hex(rand, 32)}-${hex(rand, 16)}-01`, tracestate: "" },
               deviceUid: u + 1,
+              rawRecord: Buffer.alloc(0),
+              unreadableReason: "",
             });
             made++;
           }

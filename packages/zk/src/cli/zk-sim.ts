@@ -6,7 +6,7 @@ import { UsageError } from "./cli-error.js";
 
 export const ZK_SIM_HELP = `usage: zk-sim --port P [--host 127.0.0.1] [--devices N] [--users U] [--records R] [--seed S]
               [--comm-key K] [--live-rate PER_MIN] [--firmware 8|6] [--state-dir DIR] [--fault SPEC]
-              [--control-port P] [--log-level LEVEL]
+              [--corrupt-records I[,I...]] [--control-port P] [--log-level LEVEL]
 
 Simulated ZKTeco terminals. Device i listens on TCP and UDP port P+i. When all listen, prints
 "READY host:port[,host:port...]" and serves until SIGINT/SIGTERM.
@@ -21,7 +21,11 @@ Simulated ZKTeco terminals. Device i listens on TCP and UDP port P+i. When all l
   --state-dir DIR    keep each device's users and log across restarts
   --fault SPEC       comma-separated faults: latency=MS, drop-after=BYTES[:always], corrupt-checksum=N,
                      stall=N, refuse, reboot=SECONDS, clock-jump=[+|-]SECONDS
-  --control-port P   HTTP control API for tests (GET /devices, POST /devices/I/punch|reboot, PUT /devices/I/faults)
+  --corrupt-records I[,I...]
+                     corrupt these positions (0 = oldest) of every device's log: an impossible time
+                     (Feb 31) that no client can decode, as flash corruption leaves one
+  --control-port P   HTTP control API for tests (GET /devices, POST /devices/I/punch|reboot|corrupt-record,
+                     PUT /devices/I/faults)
   --log-level L      fatal, error, warn (default), info, debug
 `;
 
@@ -37,6 +41,7 @@ const FLAGS = {
   firmware: { type: "string" },
   "state-dir": { type: "string" },
   fault: { type: "string" },
+  "corrupt-records": { type: "string" },
   "control-port": { type: "string" },
   "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -54,6 +59,11 @@ const schema = z.object({
   firmware: z.enum(["8", "6"], { error: "must be 8 (modern) or 6 (old)" }).default("8"),
   "state-dir": z.string().min(1).optional(),
   fault: z.string().optional(),
+  "corrupt-records": z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "must be record positions, e.g. 10 or 10,250 (0 = the oldest record)")
+    .transform((s) => s.split(",").map(Number))
+    .optional(),
   "control-port": flag.port().optional(),
   "log-level": z.enum(["fatal", "error", "warn", "info", "debug"]).default("warn"),
 });
@@ -105,6 +115,16 @@ export async function zkSim(argv: string[], stdout: (line: string) => void): Pro
         ? " (too many open files: split the fleet across processes)"
         : "";
     throw new UsageError(`${message}${hint}`);
+  }
+  for (const index of o["corrupt-records"] ?? []) {
+    for (const device of fleet.devices) {
+      try {
+        device.plantCorruptRecord({ index });
+      } catch (err) {
+        await fleet.close();
+        throw new UsageError(`--corrupt-records: ${(err as Error).message}`);
+      }
+    }
   }
   const control =
     o["control-port"] === undefined

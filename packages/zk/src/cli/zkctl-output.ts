@@ -1,7 +1,12 @@
 import { SingleBar } from "cli-progress";
 import Table from "cli-table3";
 import type { DeviceInfo } from "../client/index.js";
-import { privilegeName, type AttendanceRecord, type ZkUser } from "../protocol/index.js";
+import {
+  privilegeName,
+  type AttendanceRecord,
+  type DecodedAttendanceLog,
+  type ZkUser,
+} from "../protocol/index.js";
 
 export interface Output {
   stdout(text: string): void;
@@ -82,6 +87,21 @@ export function printAttendance(records: AttendanceRecord[], json: boolean, out:
   out.stdout(`${records.length} records\n`);
 }
 
+/**
+ * Records of the log that could not be decoded: a warning on stderr naming how many and why,
+ * then one line per record with its position and bytes, so nothing the device held goes unseen.
+ */
+export function printUnreadable(log: DecodedAttendanceLog, out: Output): void {
+  const n = log.unreadable.length;
+  const total = n + log.records.length;
+  const reasons = [...new Set(log.unreadable.map((u) => u.reason.replace(/0x[0-9a-f]+/g, "0x...")))];
+  out.stderr(
+    `zkctl: warning: ${n} of ${total} attendance records could not be read and are not in the output ` +
+      `(${reasons.join("; ")}):\n`,
+  );
+  for (const u of log.unreadable) out.stderr(`  record ${u.index}: ${u.reason}; bytes ${u.bytes}\n`);
+}
+
 /** A progress bar on stderr for long pulls; update(received, total) in bytes. */
 export function progressBar(_out: Output): {
   update: (received: number, total: number) => void;
@@ -104,6 +124,7 @@ export function progressBar(_out: Output): {
     },
     stop: () => {
       if (started) bar.stop();
+      started = false;
     },
   };
 }

@@ -3,7 +3,14 @@ import { ZkClient } from "../client/index.js";
 import { Privilege, privilegeName, type AttLogEvent, type ZkUser } from "../protocol/index.js";
 import { flag, parseFlags, validate } from "./args.js";
 import { UsageError } from "./cli-error.js";
-import { printAttendance, printInfo, printUsers, progressBar, type Output } from "./zkctl-output.js";
+import {
+  printAttendance,
+  printInfo,
+  printUnreadable,
+  printUsers,
+  progressBar,
+  type Output,
+} from "./zkctl-output.js";
 import { localWallClockNow } from "./wall-clock-now.js";
 
 export const ZKCTL_HELP = `usage: zkctl <command> --host H --port P [--comm-key K] [--udp] [--timeout MS] [--json]
@@ -11,7 +18,7 @@ export const ZKCTL_HELP = `usage: zkctl <command> --host H --port P [--comm-key 
 commands:
   info               serial, firmware, platform, name, MAC, counts, capacities, clock
   users              users enrolled on the device
-  attendance         the whole attendance log
+  attendance         the whole attendance log (records that cannot be read are named on stderr)
   time               the device clock
   set-time           set the device clock [--time YYYY-MM-DDTHH:mm:ss] (default: this computer's local time)
   add-user           --uid N --user-id ID --name NAME [--privilege user|admin] [--card N] [--password S]
@@ -147,7 +154,11 @@ async function run(
     case "attendance": {
       const bar = json || !out.isTTY ? undefined : progressBar(out);
       try {
-        printAttendance(await client.getAttendance({ onProgress: bar?.update }), json, out);
+        const log = await client.getAttendanceLog({ onProgress: bar?.update });
+        bar?.stop();
+        printAttendance(log.records, json, out);
+        // The readable records are printed; the others are named, with their bytes, on stderr.
+        if (log.unreadable.length > 0) printUnreadable(log, out);
       } finally {
         bar?.stop();
       }

@@ -2,12 +2,13 @@ import { EventEmitter } from "node:events";
 import {
   Command,
   commandName,
-  decodeAttendanceRecords,
+  decodeAttendanceLog,
   decodeAttLogEvent,
   decodeFreeSizes,
   decodeOptionValue,
   decodeUsers,
   decodeZkTime,
+  describeUnreadable,
   detectUserRecordSize,
   encodeOptionRead,
   encodeUser,
@@ -17,8 +18,10 @@ import {
   ZkError,
   ZkNetworkError,
   ZkProtocolError,
+  ZkUnreadableRecordsError,
   type AttendanceRecord,
   type AttLogEvent,
+  type DecodedAttendanceLog,
   type FreeSizes,
   type TextEncoding,
   type UserRecordSize,
@@ -190,16 +193,37 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     });
   }
 
-  getAttendance(options: AttendanceReadOptions = {}): Promise<AttendanceRecord[]> {
+  /**
+   * The whole log, every record or an error: a log holding a record that cannot be decoded is a
+   * ZkUnreadableRecordsError that carries the whole decoded log (nothing is silently left out).
+   */
+  async getAttendance(options: AttendanceReadOptions = {}): Promise<AttendanceRecord[]> {
+    const log = await this.getAttendanceLog(options);
+    if (log.unreadable.length > 0) {
+      throw new ZkUnreadableRecordsError(
+        `malformed reply: ${describeUnreadable(log)}; getAttendanceLog returns the readable ones`,
+        log,
+        { device: this.device, command: commandName(Command.ATTLOG_RRQ) },
+      );
+    }
+    return log.records;
+  }
+
+  /**
+   * The whole log, going on past records that cannot be decoded (a corrupt time): the readable
+   * records as getAttendance returns them, and each unreadable one with its position in the log,
+   * its bytes and the reason.
+   */
+  getAttendanceLog(options: AttendanceReadOptions = {}): Promise<DecodedAttendanceLog> {
     return this.serial(async () => {
       const count = (await this.sizes()).records;
-      if (count === 0) return [];
+      if (count === 0) return { records: [], unreadable: [], recordSize: 0 };
       const records = await this.withDeviceLocked(options.lockDevice !== false, () =>
         this.bulkRead(Command.ATTLOG_RRQ, 0, options.onProgress),
       );
-      const decoded = this.decode(Command.ATTLOG_RRQ, () => decodeAttendanceRecords(records, count));
-      if (records.length / decoded.length === 8) await this.fillUserIds(decoded);
-      return decoded;
+      const log = this.decode(Command.ATTLOG_RRQ, () => decodeAttendanceLog(records, count));
+      if (log.recordSize === 8 && log.records.length > 0) await this.fillUserIds(log.records);
+      return log;
     });
   }
 

@@ -129,20 +129,101 @@ export function detectAttendanceRecordSize(bytes: number, count: number): number
   );
 }
 
-/** Decode the record area of an attendance buffer; a corrupt record names its index. */
-export function decodeAttendanceRecords(records: Buffer, count: number): AttendanceRecord[] {
-  if (records.length === 0) return [];
+/** A record of the log that could not be decoded: where it is, its bytes, and why. */
+export interface UnreadableAttendanceRecord {
+  /** Position in the log (0 = oldest), counting readable and unreadable records alike. */
+  index: number;
+  /** The record's bytes as the device sent them, in hex. */
+  bytes: string;
+  /** Why it could not be decoded, e.g. "time value 0x... decodes to an impossible date". */
+  reason: string;
+}
+
+/**
+ * A whole attendance log: every readable record, and every record that could not be read with
+ * its position. `records.length + unreadable.length` is the log's length; positions of the
+ * readable records follow from the unreadable ones (see attendanceLogEntries).
+ */
+export interface DecodedAttendanceLog {
+  /** The readable records, oldest first. */
+  records: AttendanceRecord[];
+  /** The records that could not be decoded, by position (ascending). */
+  unreadable: UnreadableAttendanceRecord[];
+  /** Bytes per record in the log (8, 16, 40 or more). */
+  recordSize: number;
+}
+
+/** One position of a log: a readable record or an unreadable one. */
+export type AttendanceLogEntry = AttendanceRecord | UnreadableAttendanceRecord;
+
+export function isUnreadableRecord(e: AttendanceLogEntry): e is UnreadableAttendanceRecord {
+  return "reason" in e;
+}
+
+/** Every position of the log in order, readable and unreadable records interleaved. */
+export function attendanceLogEntries(log: DecodedAttendanceLog): AttendanceLogEntry[] {
+  if (log.unreadable.length === 0) return log.records;
+  const out: AttendanceLogEntry[] = [];
+  let next = 0;
+  for (const u of log.unreadable) {
+    while (out.length < u.index && next < log.records.length) out.push(log.records[next++]!);
+    out.push(u);
+  }
+  while (next < log.records.length) out.push(log.records[next++]!);
+  return out;
+}
+
+/**
+ * Decode the record area of an attendance buffer, going on past records that cannot be read
+ * (a corrupt time such as Feb 31): readable records are decoded as ever, each unreadable one is
+ * reported with its position, bytes and reason, so no record of the device is lost or shifted.
+ * Only a buffer that is not a whole number of records is an error (ZkProtocolError).
+ */
+export function decodeAttendanceLog(records: Buffer, count: number): DecodedAttendanceLog {
+  if (records.length === 0) return { records: [], unreadable: [], recordSize: 0 };
   const size = detectAttendanceRecordSize(records.length, count);
   const decode = size === 8 ? decodeAttendance8 : size === 16 ? decodeAttendance16 : decodeAttendance40;
   const out: AttendanceRecord[] = [];
+  const unreadable: UnreadableAttendanceRecord[] = [];
   const ids = new UserIdCache();
-  let i = 0;
-  try {
-    for (let off = 0; off + size <= records.length; i++, off += size) out.push(decode(records, off, ids));
-  } catch (err) {
+  for (let i = 0, off = 0; off + size <= records.length; i++, off += size) {
+    try {
+      out.push(decode(records, off, ids));
+    } catch (err) {
+      unreadable.push({
+        index: i,
+        bytes: records.toString("hex", off, off + size),
+        reason: (err as Error).message,
+      });
+    }
+  }
+  return { records: out, unreadable, recordSize: size };
+}
+
+/** One line naming the unreadable records of a log (the first few in full). */
+export function describeUnreadable(log: DecodedAttendanceLog, shown = 3): string {
+  const total = log.records.length + log.unreadable.length;
+  const n = log.unreadable.length;
+  const each = log.unreadable
+    .slice(0, shown)
+    .map((u) => `record ${u.index} (bytes ${u.bytes}): ${u.reason}`)
+    .join("; ");
+  const more = n > shown ? `; and ${n - shown} more` : "";
+  return `${n} of ${total} attendance records could not be read (${log.recordSize} bytes each): ${each}${more}`;
+}
+
+/**
+ * Decode the record area of an attendance buffer, all or nothing: a corrupt record is a
+ * ZkProtocolError naming its index. Use decodeAttendanceLog to keep the readable records.
+ */
+export function decodeAttendanceRecords(records: Buffer, count: number): AttendanceRecord[] {
+  const log = decodeAttendanceLog(records, count);
+  const first = log.unreadable[0];
+  if (first) {
+    const total = log.records.length + log.unreadable.length;
     throw new ZkProtocolError(
-      `attendance record ${i} (of ${Math.floor(records.length / size)}, ${size} bytes each) is corrupt: ${(err as Error).message}`,
+      `attendance record ${first.index} (of ${total}, ${log.recordSize} bytes each) is corrupt: ${first.reason}`,
     );
   }
-  return out;
+  return log.records;
 }

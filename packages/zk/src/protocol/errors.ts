@@ -1,3 +1,5 @@
+import type { DecodedAttendanceLog } from "./attendance-record.js";
+
 // A closed set of typed errors. Every error says which device and which command it concerns,
 // so a caller can report it without a stack trace.
 
@@ -83,5 +85,20 @@ export class ZkIncompleteReadError extends ZkError {
     cause: ZkError,
   ) {
     super(cause.kind, message, { device: cause.device, command: cause.command, cause });
+  }
+}
+
+/**
+ * An attendance log with records that could not be decoded (an impossible time, say), from a
+ * read that must return every record. Nothing is lost: `log` holds the readable records and each
+ * unreadable one with its position, bytes and reason (what ZkClient.getAttendanceLog returns).
+ */
+export class ZkUnreadableRecordsError extends ZkProtocolError {
+  constructor(
+    message: string,
+    readonly log: DecodedAttendanceLog,
+    context?: ZkErrorContext,
+  ) {
+    super(message, context);
   }
 }

@@ -1,5 +1,5 @@
-import { decodeAttendanceRecords } from "../protocol/index.js";
-import type { AttendanceRecord } from "../protocol/index.js";
+import { decodeAttendanceLog, decodeAttendanceRecords } from "../protocol/index.js";
+import type { AttendanceRecord, DecodedAttendanceLog } from "../protocol/index.js";
 
 /**
  * The device's attendance log kept as encoded records, as the terminal stores it: 40 (or 16)
@@ -53,6 +53,31 @@ export class AttendanceLog {
     this.bytes += record.length;
   }
 
+  /** Replace the record at `index` in place (bytes already handed to a transfer keep theirs). */
+  overwrite(index: number, record: Buffer): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.count) {
+      throw new RangeError(`no attendance record ${index}; the log holds 0..${this.count - 1}`);
+    }
+    if (record.length !== this.recordSize) {
+      throw new RangeError(
+        `attendance record of ${record.length} bytes; this device stores ${this.recordSize}`,
+      );
+    }
+    if (this.shared) {
+      const copy = Buffer.alloc(this.store.length);
+      this.store.copy(copy, 0, 0, 4 + this.bytes);
+      this.store = copy;
+      this.shared = undefined;
+    }
+    record.copy(this.store, 4 + index * this.recordSize);
+  }
+
+  /** The record at `index`, as stored (a copy). */
+  recordAt(index: number): Buffer {
+    const off = 4 + index * this.recordSize;
+    return Buffer.from(this.store.subarray(off, off + this.recordSize));
+  }
+
   clear(): void {
     // A new store, so buffers already handed out keep their bytes.
     this.store = Buffer.alloc(4 + 64 * this.recordSize);
@@ -74,7 +99,13 @@ export class AttendanceLog {
     return this.store.subarray(4, 4 + this.bytes);
   }
 
+  /** Every record decoded; throws when one cannot be (see `decoded` for a log with corrupt records). */
   records(): AttendanceRecord[] {
     return decodeAttendanceRecords(this.recordBytes(), this.count);
+  }
+
+  /** The readable records and each unreadable one with its position, bytes and reason. */
+  decoded(): DecodedAttendanceLog {
+    return decodeAttendanceLog(this.recordBytes(), this.count);
   }
 }

@@ -9,6 +9,8 @@ import { silentLogger, type SimLogger } from "./logger.js";
  *   GET    /devices                    every device: index, address, serial, enabled, faults
  *   GET    /devices/{i}                one device, with user and record counts
  *   POST   /devices/{i}/punch          {userId?, uid?, punch?, verify?, timestamp?} -> the record
+ *   POST   /devices/{i}/corrupt-record {index?, timeValue?, userId?} -> {index, bytes}: a record
+ *                                      with an impossible time, appended or in place of record `index`
  *   POST   /devices/{i}/reboot         {downtimeMs?}
  *   PUT    /devices/{i}/faults         {spec}  (DELETE clears them)
  *   PUT    /devices/{i}/clock          {time: "YYYY-MM-DDTHH:mm:ss"} or {shiftSeconds}
@@ -34,6 +36,13 @@ const punchBody = z
     punch: z.number().int().min(0).max(255).optional(),
     verify: z.number().int().min(0).max(255).optional(),
     timestamp: z.string().optional(),
+  })
+  .strict();
+const corruptBody = z
+  .object({
+    index: z.number().int().min(0).optional(),
+    timeValue: z.number().int().min(0).max(0xffffffff).optional(),
+    userId: z.string().min(1).optional(),
   })
   .strict();
 const rebootBody = z.object({ downtimeMs: z.number().int().min(0).optional() }).strict();
@@ -123,6 +132,13 @@ export async function startControlServer(
       case "POST punch":
         try {
           return [201, device.punch(parse(punchBody, body))];
+        } catch (err) {
+          if (err instanceof HttpError) throw err;
+          throw new HttpError(400, (err as Error).message);
+        }
+      case "POST corrupt-record":
+        try {
+          return [201, device.plantCorruptRecord(parse(corruptBody, body))];
         } catch (err) {
           if (err instanceof HttpError) throw err;
           throw new HttpError(400, (err as Error).message);

@@ -10,7 +10,13 @@ import {
   type AttendanceRecord,
   type ZkPacket,
 } from "../protocol/index.js";
-import type { DeviceChange, DeviceState, PunchInput } from "./device-state.js";
+import type {
+  CorruptRecordInput,
+  DeviceChange,
+  DeviceState,
+  PlantedRecord,
+  PunchInput,
+} from "./device-state.js";
 import { FaultCounters, corruptChecksum, formatFaultPlan, parseFaultSpec, type FaultPlan } from "./faults.js";
 import { silentLogger, type SimLogger } from "./logger.js";
 import { TcpPeer, UdpPeer, type Peer } from "./peers.js";
@@ -163,6 +169,11 @@ export class DeviceServer {
   /** Someone punches at the terminal; registered sessions get the live event. */
   punch(input?: PunchInput): AttendanceRecord {
     return this.state.addPunch(input);
+  }
+
+  /** A record no client can decode (an impossible time), appended or in place of record `index`. */
+  plantCorruptRecord(input?: CorruptRecordInput): PlantedRecord {
+    return this.state.plantCorruptRecord(input);
   }
 
   /** Reboot: every session ends, event registrations are forgotten, data stays. */

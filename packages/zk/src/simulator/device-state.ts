@@ -1,12 +1,19 @@
 import {
   Privilege,
+  decodeZkTime,
   encodeAttendance,
   encodeUser,
   secondsToWallClock,
   wallClockToSeconds,
   wrapRecords,
 } from "../protocol/index.js";
-import type { AttendanceRecord, FreeSizes, WallClock, ZkUser } from "../protocol/index.js";
+import type {
+  AttendanceRecord,
+  DecodedAttendanceLog,
+  FreeSizes,
+  WallClock,
+  ZkUser,
+} from "../protocol/index.js";
 import { AttendanceLog } from "./attendance-log.js";
 import {
   DEFAULT_CAPACITIES,
@@ -59,9 +66,27 @@ export interface PunchInput {
   timestamp?: WallClock;
 }
 
+/** A record whose time no client can decode, as flash corruption leaves one (tests of recovery). */
+export interface CorruptRecordInput {
+  /** Corrupt the record at this position in place; by default a new corrupt record is appended. */
+  index?: number;
+  /** The u32 time value to store; by default an impossible date (Feb 31 of the device's year). */
+  timeValue?: number;
+  /** Who the appended record names (default: a random enrolled user). */
+  userId?: string;
+}
+
+export interface PlantedRecord {
+  /** Its position in the log. */
+  index: number;
+  /** The record's bytes, in hex, as a client reads them. */
+  bytes: string;
+}
+
 export type DeviceChange =
   | { kind: "loaded" }
   | { kind: "punch"; record: AttendanceRecord; bytes: Buffer }
+  | { kind: "record-corrupted"; index: number; bytes: Buffer; appended: boolean }
   | { kind: "users" }
   | { kind: "attendance-cleared" }
   | { kind: "options" }
@@ -73,6 +98,13 @@ export type DeviceListener = (change: DeviceChange) => void;
 /** Host local wall clock as "seconds since 1970 read as UTC" (the codec's arithmetic form). */
 function hostWallSeconds(ms: number): number {
   return Math.floor(ms / 1000) - new Date(ms).getTimezoneOffset() * 60;
+}
+
+/** Feb 31 of `t`'s year at `t`'s time of day: a value on the 31-day calendar no date matches. */
+function impossibleTime(t: WallClock): number {
+  const year = Number(t.slice(0, 4));
+  const secs = Number(t.slice(11, 13)) * 3600 + Number(t.slice(14, 16)) * 60 + Number(t.slice(17, 19));
+  return ((year % 100) * 372 + 1 * 31 + 30) * 86400 + secs;
 }
 
 /**
@@ -319,6 +351,67 @@ export class DeviceState {
   attendanceBytes(): Buffer {
     this.ensureLoaded();
     return this.log.recordBytes();
+  }
+
+  /** The readable records and each unreadable one (see plantCorruptRecord) with its position. */
+  attendanceLog(): DecodedAttendanceLog {
+    this.ensureLoaded();
+    return this.log.decoded();
+  }
+
+  /**
+   * Plant a record whose time decodes to an impossible date: append one (no live event is sent,
+   * as for a record corrupted in flash) or corrupt the record at `index` in place.
+   */
+  plantCorruptRecord(input: CorruptRecordInput = {}): PlantedRecord {
+    this.ensureLoaded();
+    const size = this.format.attendanceSize;
+    const at = size === 40 ? 27 : 4;
+    const appended = input.index === undefined;
+    const index = input.index ?? this.log.count;
+    if (!appended && (!Number.isInteger(index) || index < 0 || index >= this.log.count))
+      throw new RangeError(`no attendance record ${index}; the log holds 0..${this.log.count - 1}`);
+    let base = this.now();
+    if (!appended) {
+      // In place, by default the record's own day and time with an impossible date: planting
+      // again (a restart with --state-dir) leaves an already corrupt record as it is.
+      const current = this.log.recordAt(index);
+      try {
+        base = decodeZkTime(current.readUInt32LE(at));
+      } catch {
+        if (input.timeValue === undefined) return { index, bytes: current.toString("hex") };
+      }
+    }
+    const timeValue = input.timeValue ?? impossibleTime(base);
+    if (!Number.isInteger(timeValue) || timeValue < 0 || timeValue > 0xffffffff) {
+      throw new RangeError(`timeValue must be a u32, got ${timeValue}`);
+    }
+    let valid = true;
+    try {
+      decodeZkTime(timeValue);
+    } catch {
+      valid = false;
+    }
+    if (valid) {
+      throw new RangeError(
+        `timeValue 0x${timeValue.toString(16)} is the valid time ${decodeZkTime(timeValue)}; pick an impossible one`,
+      );
+    }
+    let bytes: Buffer;
+    if (appended) {
+      const user = this.resolveUser({ userId: input.userId });
+      bytes = encodeAttendance(
+        { uid: user.uid, userId: user.userId, timestamp: this.now(), verify: 1, punch: 0 },
+        size,
+      );
+    } else {
+      bytes = this.log.recordAt(index);
+    }
+    bytes.writeUInt32LE(timeValue, at);
+    if (appended) this.log.append(bytes);
+    else this.log.overwrite(index, bytes);
+    this.emit({ kind: "record-corrupted", index, bytes, appended });
+    return { index, bytes: bytes.toString("hex") };
   }
 
   /**

@@ -2,10 +2,12 @@
 export { DeviceState } from "./device-state.js";
 export { PROFILE_FORMATS, defaultOptions } from "./profiles.js";
 export type {
+  CorruptRecordInput,
   DeviceChange,
   DeviceData,
   DeviceListener,
   DeviceStateOptions,
+  PlantedRecord,
   PunchInput,
 } from "./device-state.js";
 export type { Capacities, FirmwareProfile, ProfileFormat } from "./profiles.js";

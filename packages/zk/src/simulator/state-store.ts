@@ -171,6 +171,16 @@ export class StateStore {
           this.enqueue(serial, () => appendFile(file(ATTENDANCE), bytes));
           return;
         }
+        case "record-corrupted": {
+          if (change.appended) {
+            const bytes = change.bytes;
+            this.enqueue(serial, () => appendFile(file(ATTENDANCE), bytes));
+          } else {
+            const log = Buffer.from(state.attendanceBytes());
+            this.enqueue(serial, () => writeAtomic(file(ATTENDANCE), log));
+          }
+          return;
+        }
         case "attendance-cleared":
           this.enqueue(serial, () => writeAtomic(file(ATTENDANCE), Buffer.alloc(0)));
           return;

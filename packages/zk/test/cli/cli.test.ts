@@ -366,3 +366,71 @@ describe("zkctl live --json", () => {
     expect(stderr).toBe("");
   });
 });
+
+describe("a device log with corrupt records (zk-sim --corrupt-records, POST corrupt-record)", () => {
+  let sim: Sim;
+  let control: string;
+  beforeAll(async () => {
+    sim = await startSim(
+      (port) => [
+        ...["--users", "6", "--records", "50", "--seed", "3", "--corrupt-records", "7,20"],
+        ...["--control-port", String(port + 1)],
+      ],
+      2,
+    );
+    control = `http://127.0.0.1:${sim.port + 1}`;
+  });
+  afterAll(() => stopSim(sim));
+
+  test("zkctl attendance prints the readable records and warns on stderr how many could not be read, and why", async () => {
+    const r = await run(ZKCTL, ["attendance", "--host", "127.0.0.1", "--port", String(sim.port), "--json"]);
+    expect(r.code).toBe(0);
+    const records = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(records).toHaveLength(48);
+    for (const rec of records) expect(rec.timestamp).toMatch(WALL_CLOCK);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines[0]).toMatch(
+      /^zkctl: warning: 2 of 50 attendance records could not be read and are not in the output \(time value 0x\.\.\. decodes to an impossible date\):$/,
+    );
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        /^ {2}record 7: time value 0x[0-9a-f]+ decodes to an impossible date; bytes [0-9a-f]{80}$/,
+      ),
+      expect.stringMatching(/^ {2}record 20: .*; bytes [0-9a-f]{80}$/),
+    ]);
+    // The table output says the same.
+    const table = await run(ZKCTL, ["attendance", "--host", "127.0.0.1", "--port", String(sim.port)]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("48 records\n");
+    expect(table.stderr).toContain("2 of 50 attendance records could not be read");
+  });
+
+  test("the control API plants one more at the end; a bad request is a 400 that says why", async () => {
+    const res = await fetch(`${control}/devices/0/corrupt-record`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ timeValue: 0xffffffff }),
+    });
+    expect(res.status).toBe(201);
+    const planted = (await res.json()) as { index: number; bytes: string };
+    expect(planted.index).toBe(50);
+    const r = await run(ZKCTL, ["attendance", "--host", "127.0.0.1", "--port", String(sim.port), "--json"]);
+    expect(r.stderr).toContain("3 of 51 attendance records could not be read");
+    expect(r.stderr).toContain(
+      `  record 50: time value 0xffffffff decodes to an impossible date; bytes ${planted.bytes}`,
+    );
+    const bad = await fetch(`${control}/devices/0/corrupt-record`, {
+      method: "POST",
+      body: JSON.stringify({ index: 999 }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain("no attendance record 999");
+  });
+
+  test("zk-sim: a position past the log is a usage error", async () => {
+    const line = expectOneLineFailure(
+      await run(ZK_SIM, ["--port", String(sim.port + 2), "--records", "5", "--corrupt-records", "5"]),
+    );
+    expect(line).toContain("--corrupt-records: no attendance record 5");
+  });
+});

@@ -96,3 +96,28 @@ test("a corrupt file gives an error naming it; the device does not crash", async
     path.join(deviceDir, "device.json"),
   );
 });
+
+test("planted corrupt records survive a restart, in place and appended", async () => {
+  const store = new StateStore(dir);
+  const first = await startDevice({ seed: 11, users: 4, records: 20, stateDir: store, preload: true });
+  const serial = first.state.serialNumber;
+  const inPlace = first.plantCorruptRecord({ index: 5 });
+  const appended = first.plantCorruptRecord();
+  first.punch({ uid: 1 });
+  const log = Buffer.from(first.state.attendanceBuffer());
+  await first.close();
+  await store.flush();
+
+  const second = await startDevice({ seed: 12, serialNumber: serial, users: 1, records: 1, stateDir: dir });
+  try {
+    expect(second.state.attendanceBuffer().equals(log)).toBe(true);
+    const decoded = second.state.attendanceLog();
+    expect(decoded.unreadable.map((u) => [u.index, u.bytes])).toEqual([
+      [5, inPlace.bytes],
+      [20, appended.bytes],
+    ]);
+    expect(decoded.records).toHaveLength(20);
+  } finally {
+    await second.close();
+  }
+});

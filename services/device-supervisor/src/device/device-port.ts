@@ -1,4 +1,4 @@
-import type { AttendanceRecord, AttLogEvent, WallClock, ZkUser } from "@biometricflow/zk";
+import type { AttendanceLogEntry, AttLogEvent, WallClock, ZkUser } from "@biometricflow/zk";
 
 /** Where and how to reach a device. */
 export interface DeviceParams {
@@ -35,8 +35,12 @@ export interface DevicePort {
   identify(): Promise<DeviceIdentity>;
   /** A cheap command (GET_FREE_SIZES); with a timeout it doubles as the liveness probe. */
   counts(timeoutMs?: number): Promise<DeviceCounts>;
-  /** The whole log, oldest first. With `lock`, the keypad is disabled during the read and always re-enabled. */
-  readLog(options: { lock: boolean }): Promise<AttendanceRecord[]>;
+  /**
+   * The whole log, oldest first, one entry per record: a record that could not be decoded is
+   * kept in its position with its bytes and the reason. With `lock`, the keypad is disabled
+   * during the read and always re-enabled.
+   */
+  readLog(options: { lock: boolean }): Promise<AttendanceLogEntry[]>;
   getTime(): Promise<WallClock>;
   setTime(time: WallClock): Promise<void>;
   getUsers(): Promise<ZkUser[]>;

@@ -2,7 +2,8 @@ import type { Logger } from "@biometricflow/telemetry";
 import {
   ZkClient,
   ZkTimeoutError,
-  type AttendanceRecord,
+  attendanceLogEntries,
+  type AttendanceLogEntry,
   type AttLogEvent,
   type WallClock,
   type ZkUser,
@@ -92,8 +93,15 @@ export class ZkDevicePort implements DevicePort {
     return { users: sizes.users, records: sizes.records, recordsCapacity: sizes.recordsCapacity };
   }
 
-  readLog(options: { lock: boolean }): Promise<AttendanceRecord[]> {
-    return this.c().getAttendance({ lockDevice: options.lock });
+  async readLog(options: { lock: boolean }): Promise<AttendanceLogEntry[]> {
+    const log = await this.c().getAttendanceLog({ lockDevice: options.lock });
+    if (log.unreadable.length > 0) {
+      this.shared.log.warn(
+        { device: this.deviceId, unreadable: log.unreadable.slice(0, 10) },
+        `${log.unreadable.length} log records could not be read; they go to the place's audit log`,
+      );
+    }
+    return attendanceLogEntries(log);
   }
 
   getTime(): Promise<WallClock> {

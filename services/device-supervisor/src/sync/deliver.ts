@@ -1,7 +1,7 @@
 import { currentTraceCarrier } from "@biometricflow/telemetry";
-import type { AttendanceRecord } from "@biometricflow/zk";
+import type { AttendanceLogEntry } from "@biometricflow/zk";
 import { cursorAt, planSync, sameCursor, type Cursor } from "./cursor.js";
-import { pulledPunch } from "./punches.js";
+import { pulledEntry } from "./punches.js";
 import { checkAborted, type SyncTarget } from "./sync-target.js";
 
 export interface Delivery {
@@ -10,15 +10,18 @@ export interface Delivery {
   stored: number;
   /** Punches sent (new or duplicate). */
   sent: number;
+  /** Records the place set aside (unreadable ones among them), kept in its audit log. */
+  rejected: number;
 }
 
 /**
  * Send the records after the cursor (all of them when the log was cleared or replaced) in
- * batches. Each batch carries the cursor after it; the cursor moves only once the place answered.
+ * batches. Records that could not be read are sent too, with their bytes: the place sets them
+ * aside in its audit log, and the cursor moves past them like past any other. Each batch carries the cursor after it; the cursor moves only once the place answered.
  */
 export async function deliver(
   t: SyncTarget,
-  records: readonly AttendanceRecord[],
+  records: readonly AttendanceLogEntry[],
   cursor: Cursor,
 ): Promise<Delivery> {
   const { from } = planSync(cursor, records);
@@ -26,11 +29,12 @@ export async function deliver(
   const receivedAt = new Date();
   let current = cursor;
   let stored = 0;
+  let rejected = 0;
   for (let start = from; start < records.length; start += t.batchSize) {
     checkAborted(t.signal);
     const end = Math.min(records.length, start + t.batchSize);
     const next = cursorAt(records, end);
-    const punches = records.slice(start, end).map((r) => pulledPunch(r, receivedAt, trace));
+    const punches = records.slice(start, end).map((r) => pulledEntry(r, receivedAt, trace));
     const answer = await t.link.ingest({
       deviceId: t.deviceId,
       deviceSerial: t.serial,
@@ -38,6 +42,7 @@ export async function deliver(
       cursor: next,
     });
     stored += answer.stored;
+    rejected += answer.rejected;
     current = next;
     t.onAck(current);
   }
@@ -48,5 +53,5 @@ export async function deliver(
     current = final;
     t.onAck(current);
   }
-  return { cursor: current, stored, sent: records.length - from };
+  return { cursor: current, stored, sent: records.length - from, rejected };
 }

@@ -121,7 +121,9 @@ export function storeGroups(
 }
 
 function recordRejected(d: IngestDeps, g: ValidGroup, r: RejectedPunch, nowMs: number): void {
-  const { receivedAt, ...punch } = r.punch;
+  const { receivedAt, rawRecord, ...punch } = r.punch;
+  // The device's bytes as hex: JSON of a Buffer would be an array of numbers.
+  const raw = rawRecord && rawRecord.length > 0 ? Buffer.from(rawRecord).toString("hex") : undefined;
   d.journal.audit.record({
     atMs: nowMs,
     actor: "ingest",
@@ -130,7 +132,8 @@ function recordRejected(d: IngestDeps, g: ValidGroup, r: RejectedPunch, nowMs: n
     detail: {
       reason: r.reason,
       deviceSerial: g.deviceSerial,
-      punch: { ...punch, receivedAt: receivedAt?.toISOString() },
+      ...(raw === undefined ? {} : { rawRecord: raw }),
+      punch: { ...punch, receivedAt: receivedAt?.toISOString(), rawRecord: raw },
     },
   });
   d.log.warn(

@@ -40,10 +40,23 @@ const SOURCES = new Set([
   PunchSource.PUNCH_SOURCE_MANUAL,
 ]);
 
+/** A record the source could not decode (CapturedPunch.raw_record / unreadable_reason). */
+export function isUnreadable(p: CapturedPunch): boolean {
+  // Optional chaining: in-process callers may build a CapturedPunch without the newer fields.
+  return (p.unreadableReason ?? "") !== "" || (p.rawRecord?.length ?? 0) > 0;
+}
+
 /** Validate one captured punch (`where` names it in errors) and derive its key and UTC instant. */
 export function toNewPunch(p: CapturedPunch, o: PunchOrigin, where: string): NewPunch {
   const bad = (field: string, why: string): InvalidArgumentError =>
     new InvalidArgumentError(`${where}.${field}: ${why}`);
+  // A record the source could not decode is never a punch: it is set aside with its bytes.
+  if (isUnreadable(p)) {
+    throw bad(
+      "raw_record",
+      `the device's record could not be read: ${p.unreadableReason || "no reason given"}`,
+    );
+  }
   if (p.userId === "" || p.userId.length > 64 || !isPrintable(p.userId)) {
     throw bad("user_id", `must be 1-64 printable characters, got ${JSON.stringify(p.userId)}`);
   }
