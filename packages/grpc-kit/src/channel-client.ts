@@ -11,6 +11,7 @@ import {
   type TsProtoServiceDefinition,
 } from "nice-grpc";
 import { isAbortError } from "./abort.js";
+import { tokenMiddleware } from "./token-auth.js";
 
 export interface DeadlineOptions {
   /** An instant, or milliseconds from now. */
@@ -21,6 +22,8 @@ export interface ChannelClientOptions {
   /** Deadline given to unary calls that set none; streams run until cancelled. Default 10 s. */
   deadlineMs?: number;
   channelOptions?: ChannelOptions;
+  /** Sent as `authorization: Bearer <token>` (see tokenAuthMiddleware). */
+  token?: string;
 }
 
 export interface ChannelClient<S extends TsProtoServiceDefinition> {
@@ -78,9 +81,10 @@ export function createChannelClient<S extends TsProtoServiceDefinition>(
   o: ChannelClientOptions = {},
 ): ChannelClient<S> {
   const channel = createChannel(address, undefined, o.channelOptions);
-  const client = createClientFactory()
+  let factory = createClientFactory()
     .use(openTelemetryClientMiddleware())
-    .use(deadlineMiddleware(o.deadlineMs ?? 10_000))
-    .create(definition, channel);
+    .use(deadlineMiddleware(o.deadlineMs ?? 10_000));
+  if (o.token !== undefined) factory = factory.use(tokenMiddleware(o.token));
+  const client = factory.create(definition, channel);
   return { client, channel, close: () => channel.close() };
 }

@@ -22,3 +22,4 @@ export {
   type ChannelClientOptions,
   type DeadlineOptions,
 } from "./channel-client.js";
+export { tokenAuthMiddleware, tokenMiddleware, type TokenAuth } from "./token-auth.js";

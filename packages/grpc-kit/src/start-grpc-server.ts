@@ -11,6 +11,7 @@ import { HealthDefinition, HealthServiceImpl, HealthState } from "nice-grpc-serv
 import { ServerReflection, ServerReflectionService } from "nice-grpc-server-reflection";
 import { errorMiddleware } from "./error-middleware.js";
 import { createTerminator, type TerminatorContext } from "./terminator-middleware.js";
+import { tokenAuthMiddleware, type TokenAuth } from "./token-auth.js";
 
 /** What every handler gets as its call context: nice-grpc's plus abortOnTerminate. */
 export type KitCallContext = TerminatorContext;
@@ -32,6 +33,8 @@ export interface GrpcServerOptions {
   /** FileDescriptorSet for reflection; defaults to the one built from proto/. */
   descriptorSet?: string;
   channelOptions?: ChannelOptions;
+  /** Services that only answer callers with a token. */
+  auth?: TokenAuth;
 }
 
 export interface RunningGrpcServer {
@@ -57,10 +60,11 @@ const defaultChannelOptions: ChannelOptions = {
  */
 export async function startGrpcServer(o: GrpcServerOptions): Promise<RunningGrpcServer> {
   const terminator = createTerminator();
-  const server = createServer({ ...defaultChannelOptions, ...o.channelOptions })
+  let base = createServer({ ...defaultChannelOptions, ...o.channelOptions })
     .use(openTelemetryServerMiddleware())
-    .use(errorMiddleware(o.log))
-    .use(terminator.middleware);
+    .use(errorMiddleware(o.log));
+  if (o.auth) base = base.use(tokenAuthMiddleware(o.auth));
+  const server = base.use(terminator.middleware);
 
   const services: string[] = [];
   o.register({

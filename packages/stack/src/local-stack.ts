@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -73,14 +74,17 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       ? undefined
       : await openClickHouse({ url: o.clickhouseUrl, local: { dataDir: path.join(dataDir, "clickhouse") } });
     if (clickhouse) started.push({ stop: () => clickhouse.close() });
+    // The supervisor link hands out devices' comm keys: even locally, only our supervisor gets it.
+    const linkToken = randomBytes(24).toString("hex");
     const places: StackPlace[] = [];
-    for (let p = 0; p < o.places; p++) places.push(await startPlace(o, p, dataDir, started));
+    for (let p = 0; p < o.places; p++) places.push(await startPlace(o, p, dataDir, started, linkToken));
     const supervisor = new ServiceProcess({
       name: "device-supervisor",
       script: bin("services/device-supervisor/bin/bf-supervisor.js"),
       env: {
         SUPERVISOR_ID: "local",
         SUPERVISOR_PLACES: places.map((pl) => pl.grpc).join(","),
+        SUPERVISOR_PLACE_TOKEN: linkToken,
         SUPERVISOR_GRPC__HOST: "127.0.0.1",
         SUPERVISOR_GRPC__PORT: "0",
       },
@@ -135,6 +139,7 @@ async function startPlace(
   p: number,
   dataDir: string,
   started: { stop(): Promise<void> }[],
+  linkToken: string,
 ): Promise<StackPlace> {
   const id = `site-${p + 1}`;
   const timezone = ZONES[p % ZONES.length]!;
@@ -193,6 +198,7 @@ async function startPlace(
     name: `place ${id}`,
     script: bin("services/place/bin/bf-place.js"),
     args: ["--config", configFile],
+    env: { PLACE_SUPERVISOR_LINK__TOKEN: linkToken },
     logFile: path.join(dataDir, "logs", `place-${id}.log`),
   });
   const ready = (await proc.start()) as { grpc: string };

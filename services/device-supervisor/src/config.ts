@@ -22,6 +22,8 @@ export const supervisorConfigSchema = z
           : v,
       z.array(address).min(1, "list at least one place address (host:port)"),
     ),
+    /** Sent to every place (their supervisorLink.token), which then answers only this supervisor's kind. */
+    placeToken: z.string().min(1).optional(),
     device: z
       .object({
         timeoutMs: positive(5_000),

@@ -46,6 +46,7 @@ export function startSupervisor(config: SupervisorConfig, log: Logger): Supervis
     startPlaceSupervisor({
       address,
       supervisorId: config.id,
+      token: config.placeToken,
       deadlineMs: config.rpcDeadlineMs,
       ingestDeadlineMs: config.ingest.deadlineMs,
       live: config.live,

@@ -61,6 +61,11 @@ export const placeConfigSchema = z
       .strictObject({ host: z.string().min(1).default("0.0.0.0"), port: uint(0, 65_535).default(50051) })
       .prefault({}),
     journal: z.strictObject({ path: z.string().min(1) }),
+    // SupervisorLinkService hands devices' comm keys to supervisors: with a token, only callers
+    // that send it are answered (the supervisors' placeToken).
+    supervisorLink: z
+      .strictObject({ token: z.string().min(16, "at least 16 characters, hard to guess").optional() })
+      .prefault({}),
     commands: z
       .strictObject({
         // Quick device commands (users, time) vs. those that read a whole log (pull, clear).

@@ -79,10 +79,24 @@ export async function startPlace(config: PlaceConfig, log: Logger): Promise<Runn
       log,
     };
     const reloader = new PlaceReloader({ live, deviceIds, board, journal, hub, log });
+    const { token } = config.supervisorLink;
+    if (token === undefined) {
+      log.warn(
+        "SupervisorLinkService answers anyone who reaches this port, and it hands out devices' comm keys: " +
+          "set supervisorLink.token (PLACE_SUPERVISOR_LINK__TOKEN) and the supervisors' placeToken",
+      );
+    }
     const server = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
       log,
+      auth: token
+        ? {
+            token,
+            services: [SupervisorLinkServiceDefinition.fullName],
+            hint: "the supervisor's placeToken (SUPERVISOR_PLACE_TOKEN) must be this place's supervisorLink.token",
+          }
+        : undefined,
       register(s) {
         s.add(PlaceServiceDefinition, placeService(deps));
         s.add(SupervisorLinkServiceDefinition, supervisorLinkService(deps));

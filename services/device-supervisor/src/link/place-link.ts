@@ -19,6 +19,8 @@ export interface PlaceLinkOptions {
   supervisorId: string;
   /** Deadline of every unary call but IngestPunches. */
   deadlineMs: number;
+  /** The place's supervisorLink.token, when it has one. */
+  token?: string;
   /** Deadline of one IngestPunches call (a batch of thousands of punches, committed durably). */
   ingestDeadlineMs: number;
   statusCoalesceMs: number;
@@ -38,6 +40,7 @@ export class PlaceLink implements DeviceLink {
     this.supervisorId = o.supervisorId;
     this.channel = createChannelClient(SupervisorLinkServiceDefinition, o.address, {
       deadlineMs: o.deadlineMs,
+      token: o.token,
       // The Attach stream is idle for long stretches: pings notice a place that vanished.
       channelOptions: { "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_timeout_ms": 10_000 },
     });

@@ -5,7 +5,15 @@ import type { DeviceConfig, PlaceConfig } from "../config.js";
  * Settings a running place cannot take: its identity and zone (stored punches were read in it),
  * where it listens and stores, and the command timeouts its command bus was built with.
  */
-export const RESTART_ONLY = ["id", "timezone", "allowUtcTimezone", "grpc", "journal", "commands"] as const;
+export const RESTART_ONLY = [
+  "id",
+  "timezone",
+  "allowUtcTimezone",
+  "grpc",
+  "journal",
+  "supervisorLink",
+  "commands",
+] as const;
 
 export interface ReloadPlan {
   added: DeviceConfig[];
