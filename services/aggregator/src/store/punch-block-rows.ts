@@ -1,15 +1,23 @@
-import { tsvString } from "@biometricflow/clickhouse";
 import type { Punch, PunchBlock } from "@biometricflow/proto";
 import { traceIdOf } from "@biometricflow/telemetry";
-
-// DateTime's range on ClickHouse 18.16: the years 1970 to 2105, as punchLine checks local_time.
-const MAX_SECONDS = Date.UTC(2106, 0, 1) / 1000;
+import type { RowBinaryBatch } from "../ingest/row-binary-batch.js";
+import { instantOf, localTimeOf, sourceOf } from "./punch-row.js";
+import {
+  encodedString,
+  putBytes,
+  putString,
+  putStringBytes,
+  putUInt32,
+  putUInt64,
+  putUInt8,
+  traceIdAt,
+} from "./row-binary.js";
 
 /** A column of strings sent concatenated, with each one's length in UTF-8 bytes. */
 class JoinedStrings {
-  private readonly start: Uint32Array;
-  /** The text as UTF-8, only when it is not all ASCII (then characters are not bytes). */
-  private readonly bytes: Buffer | undefined;
+  readonly start: Uint32Array;
+  /** The text as UTF-8. */
+  readonly bytes: Buffer;
 
   constructor(
     private readonly text: string,
@@ -18,32 +26,35 @@ class JoinedStrings {
   ) {
     this.start = new Uint32Array(lengths.length + 1);
     for (let i = 0; i < lengths.length; i++) this.start[i + 1] = this.start[i]! + lengths[i]!;
-    const total = this.start[lengths.length]!;
-    if (total !== text.length) {
-      this.bytes = Buffer.from(text);
-      if (this.bytes.length !== total) throw new Error(`${what}: the lengths do not add up`);
-    }
+    this.bytes = Buffer.from(text);
+    if (this.bytes.length !== this.start[lengths.length])
+      throw new Error(`${what}: the lengths do not add up`);
   }
 
   at(i: number): string {
     const from = this.start[i]!;
     const to = this.start[i + 1]!;
-    return this.bytes ? this.bytes.toString("utf8", from, to) : this.text.slice(from, to);
+    return this.bytes.length === this.text.length
+      ? this.text.slice(from, to)
+      : this.bytes.toString("utf8", from, to);
   }
 }
 
 /**
- * The rows of a PunchBlock (WatchPunches with columnar): each punch's TabSeparated line
- * (PUNCH_COLUMNS order, the same bytes punchLine writes for the same punch, except that local_time
- * goes as Unix seconds), built from the columns without a Punch object. The block's repeated
- * strings are escaped once per block, not per punch. Punch objects are made only on
- * request, for live subscribers.
+ * The rows of a PunchBlock (WatchPunches with columnar), written as RowBinary punches rows
+ * (PUNCH_COLUMNS order, the same values writePunchRow writes for the same punch) straight from
+ * the columns, with no Punch object and no string per punch: the block's repeated strings are
+ * encoded once per block, dedup keys and trace ids copied as bytes from the block's concatenated
+ * UTF-8. Punch objects are made only on request, for live subscribers.
  */
 export class PunchBlockRows {
-  private readonly tsv: string[];
+  /** The block's strings as RowBinary Strings. */
+  private readonly encoded: Buffer[];
+  /** The longest of them, in bytes. */
+  private readonly longest: number;
   private readonly dedupKeys: JoinedStrings;
   private readonly traceparents: JoinedStrings;
-  /** The last trace id read, by its traceparent and tracestate index: pulled punches share one. */
+  /** The last trace id read the slow way, by its traceparent and tracestate index. */
   private last = { traceparent: "", tracestate: -1, id: "" };
 
   constructor(private readonly block: PunchBlock) {
@@ -66,7 +77,8 @@ export class PunchBlockRows {
       if (column.length !== n)
         throw new Error(`punch block at ${block.firstOffset}: a column is not ${n} long`);
     }
-    this.tsv = block.strings.map(tsvString);
+    this.encoded = block.strings.map(encodedString);
+    this.longest = this.encoded.reduce((max, e) => Math.max(max, e.length), 0);
     this.dedupKeys = new JoinedStrings(
       block.dedupKeys,
       block.dedupKeyLength,
@@ -93,20 +105,48 @@ export class PunchBlockRows {
     return { traceparent: this.traceparents.at(i), tracestate: this.str(b.tracestateIndex[i]!) };
   }
 
-  /** Punch i's TabSeparated row; throws for a punch ClickHouse could not store, as punchLine does. */
-  line(i: number): string {
+  /**
+   * Punch i's row, appended to `out`; throws, before writing anything, for a punch ClickHouse
+   * could not store, as writePunchRow does.
+   */
+  write(i: number, out: RowBinaryBatch): void {
     const b = this.block;
-    const local = b.localTimeSeconds[i]!;
-    if (!(local >= 0 && local < MAX_SECONDS && Number.isInteger(local))) {
-      const place = this.str(b.placeIdIndex[i]!);
-      throw new Error(`punch ${place}#${this.offset(i)} has local_time ${local} (seconds): cannot store it`);
-    }
-    return (
-      `${this.tsvAt(b.placeIdIndex[i]!)}\t${tsvString(this.dedupKeys.at(i))}\t${this.tsvAt(b.deviceIdIndex[i]!)}\t` +
-      `${this.tsvAt(b.deviceSerialIndex[i]!)}\t${this.tsvAt(b.userIdIndex[i]!)}\t${this.seconds(i, b.punchedAtMs[i]!)}\t` +
-      `${local}\t${b.punchState[i]}\t${b.verifyMethod[i]}\t${b.source[i]}\t` +
-      `${this.seconds(i, b.receivedAtMs[i]!)}\t${this.offset(i)}\t${this.traceId(i)}\n`
+    const offset = this.offset(i);
+    const place = this.enc(b.placeIdIndex[i]!);
+    const device = this.enc(b.deviceIdIndex[i]!);
+    const serial = this.enc(b.deviceSerialIndex[i]!);
+    const user = this.enc(b.userIdIndex[i]!);
+    const seconds = b.localTimeSeconds[i]!;
+    const local = localTimeOf(seconds, seconds, this.placeName(i), offset);
+    const punched = instantOf(b.punchedAtMs[i]!, "punched_at", this.placeName(i), offset);
+    const received = instantOf(b.receivedAtMs[i]!, "received_at", this.placeName(i), offset);
+    const source = sourceOf(b.source[i]!, this.placeName(i), offset);
+    const keys = this.dedupKeys;
+    const keyFrom = keys.start[i]!;
+    const keyTo = keys.start[i + 1]!;
+    const tps = this.traceparents;
+    const traceAt = traceIdAt(tps.bytes, tps.start[i]!, tps.start[i + 1]!);
+    const traceId = traceAt < 0 ? this.slowTraceId(i) : "";
+
+    const buf = out.reserve(
+      4 * this.longest + 5 + keyTo - keyFrom + 4 * 5 + 1 + 8 + 5 + 3 * traceId.length + 33,
     );
+    let pos = out.length;
+    pos = putBytes(buf, pos, place, 0, place.length);
+    pos = putStringBytes(buf, pos, keys.bytes, keyFrom, keyTo);
+    pos = putBytes(buf, pos, device, 0, device.length);
+    pos = putBytes(buf, pos, serial, 0, serial.length);
+    pos = putBytes(buf, pos, user, 0, user.length);
+    pos = putUInt32(buf, pos, punched);
+    pos = putUInt32(buf, pos, local);
+    pos = putUInt32(buf, pos, b.punchState[i]!);
+    pos = putUInt32(buf, pos, b.verifyMethod[i]!);
+    pos = putUInt8(buf, pos, source);
+    pos = putUInt32(buf, pos, received);
+    pos = putUInt64(buf, pos, offset);
+    pos =
+      traceAt < 0 ? putString(buf, pos, traceId) : putStringBytes(buf, pos, tps.bytes, traceAt, traceAt + 32);
+    out.endRow(pos, offset);
   }
 
   /** Punch i as a Punch message (for StreamPunches subscribers). */
@@ -129,19 +169,24 @@ export class PunchBlockRows {
     };
   }
 
+  private placeName(i: number): string {
+    return this.block.strings[this.block.placeIdIndex[i]!] ?? "?";
+  }
+
   private str(index: number): string {
     const s = this.block.strings[index];
     if (s === undefined) throw new Error(`punch block at ${this.block.firstOffset}: no string ${index}`);
     return s;
   }
 
-  private tsvAt(index: number): string {
-    const s = this.tsv[index];
-    if (s === undefined) throw new Error(`punch block at ${this.block.firstOffset}: no string ${index}`);
-    return s;
+  private enc(index: number): Buffer {
+    const e = this.encoded[index];
+    if (e === undefined) throw new Error(`punch block at ${this.block.firstOffset}: no string ${index}`);
+    return e;
   }
 
-  private traceId(i: number): string {
+  /** The trace id of a traceparent not in the usual form (or none): as traceIdOf reads it. */
+  private slowTraceId(i: number): string {
     const traceparent = this.traceparents.at(i);
     const tracestate = this.block.tracestateIndex[i]!;
     const last = this.last;
@@ -150,11 +195,5 @@ export class PunchBlockRows {
       this.last = { traceparent, tracestate, id };
     }
     return this.last.id;
-  }
-
-  /** An instant in ms as Unix seconds, as punchLine writes it. */
-  private seconds(i: number, ms: number): number {
-    if (!Number.isFinite(ms)) throw new Error(`punch #${this.offset(i)} has an invalid instant`);
-    return Math.max(0, Math.floor(ms / 1000));
   }
 }
