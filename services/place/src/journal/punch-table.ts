@@ -25,27 +25,56 @@ const COLUMNS = `"offset", dedup_key AS dedupKey, place_id AS placeId, device_id
 const AFTER_COLUMNS = `"offset", dedup_key, place_id, device_id, device_serial, user_id, local_time,
   punched_at_ms, punch_state, verify_method, received_at_ms, source, traceparent, tracestate`;
 
-// The same for afterColumns(), except local_time: Unix seconds of the wall clock read as UTC,
-// computed by SQLite (NULL unless it is exactly YYYY-MM-DDTHH:MM:SS).
-const COLUMNAR_COLUMNS = AFTER_COLUMNS.replace(
-  "local_time",
-  `CASE WHEN local_time GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
-    THEN unixepoch(local_time) END`,
-);
+// The punches after an offset as one aggregate row, each column built by SQLite as one value
+// (JSON arrays of numbers, concatenated text): JavaScript then handles 13 values per block instead
+// of 14 per punch (reading raw rows cost about 1.6 µs per punch, mostly better-sqlite3 making a
+// JavaScript value of each column of each row; this about 1.0 µs). Aggregates see the rows in the
+// subquery's order (SQLite runs it as a co-routine); blockAfter checks the offsets all the same.
+// The local times go as 19 characters each ('-' x 19 when a value is not 19 ASCII characters).
+const BLOCK = `SELECT count(*), json_group_array("offset"),
+  group_concat(dedup_key, ''), json_group_array(length(CAST(dedup_key AS BLOB))),
+  group_concat(traceparent, ''), json_group_array(length(CAST(traceparent AS BLOB))),
+  group_concat(CASE WHEN length(local_time) = 19 AND length(CAST(local_time AS BLOB)) = 19
+    THEN local_time ELSE '-------------------' END, ''),
+  json_group_array(punched_at_ms), json_group_array(punch_state), json_group_array(verify_method),
+  json_group_array(received_at_ms), json_group_array(source),
+  json_group_array(json_array(place_id, device_id, device_serial, tracestate) || ''),
+  json_group_array(user_id)
+  FROM (SELECT * FROM punches WHERE "offset" > ? ORDER BY "offset" LIMIT ?)`;
 
 /**
- * A journal row as afterColumns() returns it, by position: offset, dedup_key, place_id,
- * device_id, device_serial, user_id, local seconds (or null), punched_at_ms, punch_state,
- * verify_method, received_at_ms, source, traceparent, tracestate.
+ * Up to `limit` punches after an offset, with consecutive offsets, as columns (blockAfter):
+ * JSON arrays are still JSON text, parsed by the caller.
  */
-export type RawPunchRow = unknown[];
+export interface JournalBlock {
+  /** The offsets, consecutive from offsets[0]. */
+  offsets: number[];
+  /** Dedup keys concatenated, and each one's length in UTF-8 bytes (JSON array). */
+  dedupKeys: string;
+  dedupKeyBytes: string;
+  /** Traceparents concatenated, and each one's length in UTF-8 bytes (JSON array). */
+  traceparents: string;
+  traceparentBytes: string;
+  /** The local times, 19 characters each ("-" x 19 for one that is not 19 ASCII characters). */
+  localTimes: string;
+  /** JSON arrays of numbers. */
+  punchedAtMs: string;
+  punchState: string;
+  verifyMethod: string;
+  receivedAtMs: string;
+  source: string;
+  /** JSON array of [place_id, device_id, device_serial, tracestate] as JSON text, one per punch. */
+  devices: string;
+  /** JSON array of user ids. */
+  userIds: string;
+}
 
 /** The punches table: append-only, one row per dedup key, read by offset or by time. */
 export class PunchTable {
   private readonly insert: Statement;
   private readonly selectHead: Statement<[], number>;
   private readonly selectAfter: Statement<[number, number], unknown[]>;
-  private readonly selectAfterColumns: Statement<[number, number], RawPunchRow>;
+  private readonly selectBlock: Statement<[number, number], unknown[]>;
   private readonly selectRange = new Map<string, Statement<Record<string, unknown>, PunchRow>>();
 
   constructor(
@@ -68,11 +97,7 @@ export class PunchTable {
         `SELECT ${AFTER_COLUMNS} FROM punches WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
       )
       .raw();
-    this.selectAfterColumns = db
-      .prepare<[number, number], RawPunchRow>(
-        `SELECT ${COLUMNAR_COLUMNS} FROM punches WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
-      )
-      .raw();
+    this.selectBlock = db.prepare<[number, number], unknown[]>(BLOCK).raw();
   }
 
   /** Store the punch unless its key is known; true when stored. Call inside a transaction. */
@@ -105,9 +130,38 @@ export class PunchTable {
     }));
   }
 
-  /** Punches after `offset`, oldest first, as raw rows (RawPunchRow): no object per punch. */
-  afterColumns(offset: number, limit: number): RawPunchRow[] {
-    return this.selectAfterColumns.all(offset, limit);
+  /**
+   * Up to `limit` punches after `offset` as columns, or undefined when there are none. Only
+   * punches with consecutive offsets: those after a gap (there is none in a journal, which numbers
+   * punches 1, 2, 3...) are left for the next block.
+   */
+  blockAfter(offset: number, limit: number): JournalBlock | undefined {
+    for (;;) {
+      const r = this.selectBlock.get(offset, limit)!;
+      if (r[0] === 0) return undefined;
+      const offsets = JSON.parse(r[1] as string) as number[];
+      let run = 1;
+      while (run < offsets.length && offsets[run] === offsets[0]! + run) run++;
+      if (run < offsets.length) {
+        limit = run; // a gap (or rows out of order): read the leading run again, alone
+        continue;
+      }
+      return {
+        offsets,
+        dedupKeys: r[2] as string,
+        dedupKeyBytes: r[3] as string,
+        traceparents: r[4] as string,
+        traceparentBytes: r[5] as string,
+        localTimes: r[6] as string,
+        punchedAtMs: r[7] as string,
+        punchState: r[8] as string,
+        verifyMethod: r[9] as string,
+        receivedAtMs: r[10] as string,
+        source: r[11] as string,
+        devices: r[12] as string,
+        userIds: r[13] as string,
+      };
+    }
   }
 
   /** Punches in [fromMs, toMs) with the filters, after an offset, in journal order. */
