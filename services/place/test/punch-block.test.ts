@@ -117,9 +117,14 @@ test("a wall clock that is not YYYY-MM-DDTHH:MM:SS goes as NaN; the others as SQ
   );
 });
 
-test("punches after a gap in the offsets are left for the next block", () => {
-  store(Array.from({ length: 6 }, (_, i) => punch(i)));
-  journal.db.prepare(`DELETE FROM punches WHERE "offset" = 4`).run(); // no journal does this
-  expect(rowsOf(1, 100).map((r) => r.offset)).toEqual([2, 3]);
-  expect(rowsOf(3, 100).map((r) => r.offset)).toEqual([5, 6]);
+test("punches after a gap in the offsets are left for the next block; a block starts after any gap", () => {
+  store(Array.from({ length: 30 }, (_, i) => punch(i)));
+  // No journal does this: it numbers punches 1, 2, 3...
+  journal.db.prepare(`DELETE FROM punches WHERE "offset" = 4 OR "offset" BETWEEN 10 AND 25`).run();
+  const offsets = (after: number, limit: number) => rowsOf(after, limit).map((r) => r.offset);
+  expect(offsets(1, 100)).toEqual([2, 3]);
+  expect(offsets(3, 100)).toEqual([5, 6, 7, 8, 9]);
+  expect(offsets(9, 5)).toEqual([26, 27, 28, 29, 30]); // the gap is wider than the block
+  expect(offsets(27, 5)).toEqual([28, 29, 30]);
+  expect(offsets(30, 5)).toEqual([]);
 });

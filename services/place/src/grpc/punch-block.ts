@@ -18,7 +18,7 @@ export function punchBlock(j: JournalBlock): PunchBlock {
     }
     return i;
   };
-  const count = j.offsets.length;
+  const { count } = j;
   const placeIdIndex: number[] = [];
   const deviceIdIndex: number[] = [];
   const deviceSerialIndex: number[] = [];
@@ -39,7 +39,7 @@ export function punchBlock(j: JournalBlock): PunchBlock {
   }
   const userIdIndex = (JSON.parse(j.userIds) as string[]).map(ref);
   return {
-    firstOffset: count === 0 ? 0 : j.offsets[0]!,
+    firstOffset: j.firstOffset,
     count,
     strings,
     placeIdIndex,
