@@ -9,7 +9,7 @@ import { RowBinaryBatch } from "../src/ingest/row-binary-batch.js";
 import { PunchBlockRows } from "../src/store/punch-block-rows.js";
 import { writePunchRow } from "../src/store/punch-row.js";
 import { traceIdAt } from "../src/store/row-binary.js";
-import { punchBlockOf } from "./punch-blocks.js";
+import { packedBlockOf, punchBlockOf } from "./punch-blocks.js";
 import { PunchStore } from "../src/store/punch-store.js";
 
 let ch: OpenClickHouse;
@@ -130,6 +130,12 @@ test("long strings and many rows: lengths past one LEB128 byte, a buffer that gr
   const columnar = new RowBinaryBatch();
   for (let i = 0; i < block.count; i++) block.write(i, columnar);
   expect(columnar.bytes.equals(classic.bytes)).toBe(true); // the same bytes either way
+  const packed = new PunchBlockRows(packedBlockOf(punches));
+  const fromPacked = new RowBinaryBatch();
+  for (let i = 0; i < packed.count; i++) packed.write(i, fromPacked);
+  expect(fromPacked.bytes.equals(classic.bytes)).toBe(true);
+  expect(packed.punch(7)).toEqual(punches[7]);
+  expect(packed.trace(3)).toEqual(punches[3]!.trace);
   expect(classic.length).toBeGreaterThan(1 << 20); // past the first buffer
   await new PunchStore(ch.db).insertPunches(columnar.bytes);
   const rows = await ch.db.arrays<[string, string, string, number, string]>(
@@ -164,6 +170,10 @@ test("a punch ClickHouse cannot hold is refused with its place and offset, and n
     } catch (err) {
       blockMessage = (err as Error).message;
     }
+    // toThrow with a string: the message contains it
+    expect(() => new PunchBlockRows(packedBlockOf([punch(2, "u", over)])).write(0, out)).toThrow(
+      blockMessage,
+    );
     expect(out.bytes).toEqual(good);
     expect(out.rows).toBe(1);
     expect(out.lastOffset).toBe(1);
@@ -188,10 +198,23 @@ test("a punch ClickHouse cannot hold is refused with its place and offset, and n
     `punch tsv#2 has an invalid punched_at (${late} ms): cannot store it`,
     `punch tsv#2 has an invalid punched_at (${late} ms): cannot store it`,
   ]);
-  expect(refused({ source: 256 })).toEqual([
+  expect(refused({ source: 256 as PunchSource })).toEqual([
     "punch tsv#2 has source 256: cannot store it",
     "punch tsv#2 has source 256: cannot store it",
   ]);
+});
+
+test("a block whose columns do not fit its count is refused", () => {
+  const ps = [punch(1, "a"), punch(2, "b")];
+  const short = { ...punchBlockOf(ps), count: 3 };
+  expect(() => new PunchBlockRows(short)).toThrow("punch block at 1: a column is not 3 long");
+  const packed = packedBlockOf(ps);
+  expect(() => new PunchBlockRows({ ...packed, count: 5 })).toThrow(
+    `punch block at 1: packed columns are ${packed.packed.length} bytes, not 320+`,
+  );
+  expect(() => new PunchBlockRows({ ...packed, packed: packed.packed.subarray(0, -1) })).toThrow(
+    "punch block at 1: traceparents: the lengths do not add up",
+  );
 });
 
 test("a trace id read from a traceparent's bytes is the one traceIdOf reads, or left to it", () => {

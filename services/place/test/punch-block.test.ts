@@ -128,3 +128,40 @@ test("punches after a gap in the offsets are left for the next block; a block st
   expect(offsets(27, 5)).toEqual([28, 29, 30]);
   expect(offsets(30, 5)).toEqual([]);
 });
+
+test("packed: the same columns as little-endian arrays and the strings' bytes, the repeated fields empty", () => {
+  store(Array.from({ length: 25 }, (_, i) => punch(i, i === 3 ? { dedupKey: "ключ 🙂", userId: "ü" } : {})));
+  const plain = punchBlock(journal.punches.blockAfter(2, 20)!);
+  const packed = punchBlock(journal.punches.blockAfter(2, 20)!, true);
+  const n = plain.count;
+  const f64 = ["localTimeSeconds", "punchedAtMs", "receivedAtMs"] as const;
+  const u32 = [
+    "placeIdIndex",
+    "deviceIdIndex",
+    "deviceSerialIndex",
+    "userIdIndex",
+    "punchState",
+    "verifyMethod",
+    "dedupKeyLength",
+    "traceparentLength",
+    "tracestateIndex",
+    "source",
+  ] as const;
+  const p = packed.packed;
+  let at = 0;
+  const unpacked = { ...plain, packed: p };
+  for (const k of f64) {
+    unpacked[k] = Array.from({ length: n }, (_, i) => p.readDoubleLE(at + 8 * i));
+    at += 8 * n;
+  }
+  for (const k of u32) {
+    unpacked[k] = Array.from({ length: n }, (_, i) => p.readUInt32LE(at + 4 * i));
+    at += 4 * n;
+  }
+  const keyBytes = Buffer.byteLength(plain.dedupKeys);
+  expect(p.subarray(at).toString()).toBe(plain.dedupKeys + plain.traceparents);
+  expect(p.length).toBe(at + keyBytes + Buffer.byteLength(plain.traceparents));
+  expect(unpacked).toEqual({ ...plain, packed: p });
+  expect([...f64, ...u32].map((k) => packed[k])).toEqual([...f64, ...u32].map(() => []));
+  expect([packed.dedupKeys, packed.traceparents, packed.strings]).toEqual(["", "", plain.strings]);
+});

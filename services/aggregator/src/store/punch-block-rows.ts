@@ -1,3 +1,4 @@
+import { endianness } from "node:os";
 import type { Punch, PunchBlock } from "@biometricflow/proto";
 import { traceIdOf } from "@biometricflow/telemetry";
 import type { RowBinaryBatch } from "../ingest/row-binary-batch.js";
@@ -16,28 +17,98 @@ import {
 /** A column of strings sent concatenated, with each one's length in UTF-8 bytes. */
 class JoinedStrings {
   readonly start: Uint32Array;
-  /** The text as UTF-8. */
-  readonly bytes: Buffer;
 
   constructor(
-    private readonly text: string,
-    lengths: readonly number[],
+    /** The strings as UTF-8. */
+    readonly bytes: Buffer,
+    lengths: ArrayLike<number>,
     what: string,
   ) {
     this.start = new Uint32Array(lengths.length + 1);
     for (let i = 0; i < lengths.length; i++) this.start[i + 1] = this.start[i]! + lengths[i]!;
-    this.bytes = Buffer.from(text);
-    if (this.bytes.length !== this.start[lengths.length])
-      throw new Error(`${what}: the lengths do not add up`);
+    if (bytes.length !== this.start[lengths.length]) throw new Error(`${what}: the lengths do not add up`);
   }
 
   at(i: number): string {
-    const from = this.start[i]!;
-    const to = this.start[i + 1]!;
-    return this.bytes.length === this.text.length
-      ? this.text.slice(from, to)
-      : this.bytes.toString("utf8", from, to);
+    return this.bytes.toString("utf8", this.start[i]!, this.start[i + 1]!);
   }
+}
+
+/** A block's number columns, from its repeated fields or from `packed`. */
+interface Columns {
+  localTimeSeconds: ArrayLike<number>;
+  punchedAtMs: ArrayLike<number>;
+  receivedAtMs: ArrayLike<number>;
+  placeIdIndex: ArrayLike<number>;
+  deviceIdIndex: ArrayLike<number>;
+  deviceSerialIndex: ArrayLike<number>;
+  userIdIndex: ArrayLike<number>;
+  punchState: ArrayLike<number>;
+  verifyMethod: ArrayLike<number>;
+  dedupKeyLength: ArrayLike<number>;
+  traceparentLength: ArrayLike<number>;
+  tracestateIndex: ArrayLike<number>;
+  source: ArrayLike<number>;
+}
+
+const LITTLE_ENDIAN = endianness() === "LE";
+
+/** Ask places for PunchBlock.packed: it is read with typed arrays, so only on little-endian. */
+export const READ_PACKED = LITTLE_ENDIAN;
+
+/** The columns of a block, checked: each `count` long; packed ones as typed arrays over a copy. */
+function columnsOf(b: PunchBlock): { columns: Columns; keys: Buffer; traceparents: Buffer } {
+  const n = b.count;
+  const at = `punch block at ${b.firstOffset}`;
+  if (b.packed.length === 0) {
+    const columns: Columns = {
+      localTimeSeconds: b.localTimeSeconds,
+      punchedAtMs: b.punchedAtMs,
+      receivedAtMs: b.receivedAtMs,
+      placeIdIndex: b.placeIdIndex,
+      deviceIdIndex: b.deviceIdIndex,
+      deviceSerialIndex: b.deviceSerialIndex,
+      userIdIndex: b.userIdIndex,
+      punchState: b.punchState,
+      verifyMethod: b.verifyMethod,
+      dedupKeyLength: b.dedupKeyLength,
+      traceparentLength: b.traceparentLength,
+      tracestateIndex: b.tracestateIndex,
+      source: b.source,
+    };
+    for (const column of Object.values(columns) as ArrayLike<number>[]) {
+      if (column.length !== n) throw new Error(`${at}: a column is not ${n} long`);
+    }
+    return { columns, keys: Buffer.from(b.dedupKeys), traceparents: Buffer.from(b.traceparents) };
+  }
+  if (!LITTLE_ENDIAN) throw new Error(`${at}: packed columns on a big-endian machine`);
+  const fixed = n * (3 * 8 + 10 * 4);
+  if (b.packed.length < fixed)
+    throw new Error(`${at}: packed columns are ${b.packed.length} bytes, not ${fixed}+`);
+  // Typed arrays need aligned memory: copy the number columns out of the message.
+  const numbers = new ArrayBuffer(fixed);
+  new Uint8Array(numbers).set(b.packed.subarray(0, fixed));
+  const f64 = (k: number) => new Float64Array(numbers, k * 8 * n, n);
+  const u32 = (k: number) => new Uint32Array(numbers, n * 24 + k * 4 * n, n);
+  const columns: Columns = {
+    localTimeSeconds: f64(0),
+    punchedAtMs: f64(1),
+    receivedAtMs: f64(2),
+    placeIdIndex: u32(0),
+    deviceIdIndex: u32(1),
+    deviceSerialIndex: u32(2),
+    userIdIndex: u32(3),
+    punchState: u32(4),
+    verifyMethod: u32(5),
+    dedupKeyLength: u32(6),
+    traceparentLength: u32(7),
+    tracestateIndex: u32(8),
+    source: u32(9),
+  };
+  let keyBytes = 0;
+  for (let i = 0; i < n; i++) keyBytes += columns.dedupKeyLength[i]!;
+  const keys = b.packed.subarray(fixed, fixed + keyBytes);
+  return { columns, keys, traceparents: b.packed.subarray(fixed + keyBytes) };
 }
 
 /**
@@ -57,36 +128,21 @@ export class PunchBlockRows {
   /** The last trace id read the slow way, by its traceparent and tracestate index. */
   private last = { traceparent: "", tracestate: -1, id: "" };
 
+  private readonly c: Columns;
+
   constructor(private readonly block: PunchBlock) {
-    const n = block.count;
-    for (const column of [
-      block.placeIdIndex,
-      block.deviceIdIndex,
-      block.deviceSerialIndex,
-      block.userIdIndex,
-      block.localTimeSeconds,
-      block.punchedAtMs,
-      block.punchState,
-      block.verifyMethod,
-      block.receivedAtMs,
-      block.dedupKeyLength,
-      block.traceparentLength,
-      block.tracestateIndex,
-      block.source,
-    ]) {
-      if (column.length !== n)
-        throw new Error(`punch block at ${block.firstOffset}: a column is not ${n} long`);
-    }
+    const { columns, keys, traceparents } = columnsOf(block);
+    this.c = columns;
     this.encoded = block.strings.map(encodedString);
     this.longest = this.encoded.reduce((max, e) => Math.max(max, e.length), 0);
     this.dedupKeys = new JoinedStrings(
-      block.dedupKeys,
-      block.dedupKeyLength,
+      keys,
+      columns.dedupKeyLength,
       `punch block at ${block.firstOffset}: dedup keys`,
     );
     this.traceparents = new JoinedStrings(
-      block.traceparents,
-      block.traceparentLength,
+      traceparents,
+      columns.traceparentLength,
       `punch block at ${block.firstOffset}: traceparents`,
     );
   }
@@ -101,7 +157,7 @@ export class PunchBlockRows {
 
   /** The trace context of punch i. */
   trace(i: number): { traceparent: string; tracestate: string } {
-    const b = this.block;
+    const b = this.c;
     return { traceparent: this.traceparents.at(i), tracestate: this.str(b.tracestateIndex[i]!) };
   }
 
@@ -110,7 +166,7 @@ export class PunchBlockRows {
    * could not store, as writePunchRow does.
    */
   write(i: number, out: RowBinaryBatch): void {
-    const b = this.block;
+    const b = this.c;
     const offset = this.offset(i);
     const place = this.enc(b.placeIdIndex[i]!);
     const device = this.enc(b.deviceIdIndex[i]!);
@@ -151,7 +207,7 @@ export class PunchBlockRows {
 
   /** Punch i as a Punch message (for StreamPunches subscribers). */
   punch(i: number): Punch {
-    const b = this.block;
+    const b = this.c;
     return {
       placeId: this.str(b.placeIdIndex[i]!),
       deviceId: this.str(b.deviceIdIndex[i]!),
@@ -170,7 +226,7 @@ export class PunchBlockRows {
   }
 
   private placeName(i: number): string {
-    return this.block.strings[this.block.placeIdIndex[i]!] ?? "?";
+    return this.block.strings[this.c.placeIdIndex[i]!] ?? "?";
   }
 
   private str(index: number): string {
@@ -188,7 +244,7 @@ export class PunchBlockRows {
   /** The trace id of a traceparent not in the usual form (or none): as traceIdOf reads it. */
   private slowTraceId(i: number): string {
     const traceparent = this.traceparents.at(i);
-    const tracestate = this.block.tracestateIndex[i]!;
+    const tracestate = this.c.tracestateIndex[i]!;
     const last = this.last;
     if (traceparent !== last.traceparent || tracestate !== last.tracestate) {
       const id = traceIdOf({ traceparent, tracestate: this.str(tracestate) });

@@ -27,7 +27,7 @@ export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallCo
       if (req.columnar) {
         const columns = d.journal.punches.blockAfter(last, max);
         if (columns) {
-          const block = punchBlock(columns);
+          const block = punchBlock(columns, req.packed);
           last = block.firstOffset + block.count - 1;
           yield { punches: [], headOffset: d.feed.head, block };
           continue;
