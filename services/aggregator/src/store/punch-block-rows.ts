@@ -4,7 +4,6 @@ import { traceIdOf } from "@biometricflow/telemetry";
 import type { RowBinaryBatch } from "../ingest/row-binary-batch.js";
 import { instantOf, localTimeOf, sourceOf } from "./punch-row.js";
 import {
-  encodedString,
   putBytes,
   putString,
   putStringBytes,
@@ -16,7 +15,8 @@ import {
 
 /** A column of strings sent concatenated, with each one's length in UTF-8 bytes. */
 class JoinedStrings {
-  readonly start: Uint32Array;
+  /** Where string i starts; a plain array (a typed one would be an off-heap buffer per block). */
+  readonly start: number[];
 
   constructor(
     /** The strings as UTF-8. */
@@ -24,8 +24,8 @@ class JoinedStrings {
     lengths: ArrayLike<number>,
     what: string,
   ) {
-    this.start = new Uint32Array(lengths.length + 1);
-    for (let i = 0; i < lengths.length; i++) this.start[i + 1] = this.start[i]! + lengths[i]!;
+    this.start = [0];
+    for (let i = 0, at = 0; i < lengths.length; i++) this.start.push((at += lengths[i]!));
     if (bytes.length !== this.start[lengths.length]) throw new Error(`${what}: the lengths do not add up`);
   }
 
@@ -85,11 +85,17 @@ function columnsOf(b: PunchBlock): { columns: Columns; keys: Buffer; traceparent
   const fixed = n * (3 * 8 + 10 * 4);
   if (b.packed.length < fixed)
     throw new Error(`${at}: packed columns are ${b.packed.length} bytes, not ${fixed}+`);
-  // Typed arrays need aligned memory: copy the number columns out of the message.
-  const numbers = new ArrayBuffer(fixed);
-  new Uint8Array(numbers).set(b.packed.subarray(0, fixed));
-  const f64 = (k: number) => new Float64Array(numbers, k * 8 * n, n);
-  const u32 = (k: number) => new Uint32Array(numbers, n * 24 + k * 4 * n, n);
+  // Typed arrays need aligned memory: the decoded field usually has a buffer of its own (offset
+  // 0); otherwise the number columns are copied out.
+  let numbers = b.packed.buffer;
+  let base = b.packed.byteOffset;
+  if (base % 8 !== 0) {
+    numbers = new ArrayBuffer(fixed);
+    new Uint8Array(numbers).set(b.packed.subarray(0, fixed));
+    base = 0;
+  }
+  const f64 = (k: number) => new Float64Array(numbers, base + k * 8 * n, n);
+  const u32 = (k: number) => new Uint32Array(numbers, base + n * 24 + k * 4 * n, n);
   const columns: Columns = {
     localTimeSeconds: f64(0),
     punchedAtMs: f64(1),
@@ -119,8 +125,9 @@ function columnsOf(b: PunchBlock): { columns: Columns; keys: Buffer; traceparent
  * UTF-8. Punch objects are made only on request, for live subscribers.
  */
 export class PunchBlockRows {
-  /** The block's strings as RowBinary Strings. */
-  private readonly encoded: Buffer[];
+  /** The block's strings as RowBinary Strings, one after the other: string k is at [at[k], at[k + 1]). */
+  private readonly encoded: Buffer;
+  private readonly at: number[];
   /** The longest of them, in bytes. */
   private readonly longest: number;
   private readonly dedupKeys: JoinedStrings;
@@ -133,8 +140,18 @@ export class PunchBlockRows {
   constructor(private readonly block: PunchBlock) {
     const { columns, keys, traceparents } = columnsOf(block);
     this.c = columns;
-    this.encoded = block.strings.map(encodedString);
-    this.longest = this.encoded.reduce((max, e) => Math.max(max, e.length), 0);
+    let room = 0;
+    for (const s of block.strings) room += 5 + 3 * s.length;
+    this.encoded = Buffer.allocUnsafe(room);
+    this.at = [0];
+    let longest = 0;
+    for (const s of block.strings) {
+      const from = this.at[this.at.length - 1]!;
+      const to = putString(this.encoded, from, s);
+      this.at.push(to);
+      longest = Math.max(longest, to - from);
+    }
+    this.longest = longest;
     this.dedupKeys = new JoinedStrings(
       keys,
       columns.dedupKeyLength,
@@ -188,11 +205,13 @@ export class PunchBlockRows {
       4 * this.longest + 5 + keyTo - keyFrom + 4 * 5 + 1 + 8 + 5 + 3 * traceId.length + 33,
     );
     let pos = out.length;
-    pos = putBytes(buf, pos, place, 0, place.length);
+    const enc = this.encoded;
+    const at = this.at;
+    pos = putBytes(buf, pos, enc, at[place]!, at[place + 1]!);
     pos = putStringBytes(buf, pos, keys.bytes, keyFrom, keyTo);
-    pos = putBytes(buf, pos, device, 0, device.length);
-    pos = putBytes(buf, pos, serial, 0, serial.length);
-    pos = putBytes(buf, pos, user, 0, user.length);
+    pos = putBytes(buf, pos, enc, at[device]!, at[device + 1]!);
+    pos = putBytes(buf, pos, enc, at[serial]!, at[serial + 1]!);
+    pos = putBytes(buf, pos, enc, at[user]!, at[user + 1]!);
     pos = putUInt32(buf, pos, punched);
     pos = putUInt32(buf, pos, local);
     pos = putUInt32(buf, pos, b.punchState[i]!);
@@ -235,10 +254,10 @@ export class PunchBlockRows {
     return s;
   }
 
-  private enc(index: number): Buffer {
-    const e = this.encoded[index];
-    if (e === undefined) throw new Error(`punch block at ${this.block.firstOffset}: no string ${index}`);
-    return e;
+  /** Index of a string of the block, checked. */
+  private enc(index: number): number {
+    if (index < this.at.length - 1) return index;
+    throw new Error(`punch block at ${this.block.firstOffset}: no string ${index}`);
   }
 
   /** The trace id of a traceparent not in the usual form (or none): as traceIdOf reads it. */

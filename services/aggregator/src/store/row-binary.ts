@@ -40,12 +40,6 @@ export function putBytes(buf: Buffer, pos: number, src: Buffer, from: number, to
   return pos;
 }
 
-/** A String's RowBinary bytes, to copy into many rows. */
-export function encodedString(s: string): Buffer {
-  const buf = Buffer.allocUnsafe(5 + 3 * s.length);
-  return buf.subarray(0, putString(buf, 0, s));
-}
-
 export function putUInt8(buf: Buffer, pos: number, n: number): number {
   buf[pos] = n;
   return pos + 1;
