@@ -33,9 +33,9 @@ const AFTER_COLUMNS = `"offset", dedup_key, place_id, device_id, device_serial, 
 // an ORDER BY ... LIMIT subquery). Local times go as 19 characters each ('-' x 19 for a value
 // that is not 19 ASCII characters).
 const BLOCK = `SELECT count(*), min("offset"), max("offset"),
-  group_concat(dedup_key, ''), json_group_array(length(CAST(dedup_key AS BLOB))),
-  group_concat(traceparent, ''), json_group_array(length(CAST(traceparent AS BLOB))),
-  group_concat(CASE WHEN length(local_time) = 19 AND length(CAST(local_time AS BLOB)) = 19
+  group_concat(dedup_key, ''), json_group_array(octet_length(dedup_key)),
+  group_concat(traceparent, ''), json_group_array(octet_length(traceparent)),
+  group_concat(CASE WHEN length(local_time) = 19 AND octet_length(local_time) = 19
     THEN local_time ELSE '-------------------' END, ''),
   json_group_array(punched_at_ms), json_group_array(punch_state), json_group_array(verify_method),
   json_group_array(received_at_ms), json_group_array(source),
