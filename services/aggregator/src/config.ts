@@ -31,7 +31,7 @@ export const aggregatorConfigSchema = z
     ingest: z
       .strictObject({
         /**
-         * Insert when this many punches are buffered for a place (as TSV bytes, ~150 B each)...
+         * Insert when this many punches are buffered for a place (as RowBinary bytes, ~150 B each)...
          * Large enough that a catch-up makes few ClickHouse parts (half the server CPU of 10,000).
          */
         batchSize: int(1, 1_000_000).default(50_000),

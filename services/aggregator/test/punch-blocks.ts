@@ -35,5 +35,52 @@ export function punchBlockOf(punches: readonly Punch[]): PunchBlock {
     traceparentLength: punches.map((p) => Buffer.byteLength(p.trace?.traceparent ?? "")),
     tracestateIndex: punches.map((p) => ref(p.trace?.tracestate ?? "")),
     source: punches.map((p) => p.source),
+    packed: Buffer.alloc(0),
+  };
+}
+
+/**
+ * The same block with its columns in `packed` (WatchPunches with packed, as PunchBlock.packed
+ * documents the layout): float64 then uint32 columns, little-endian, then the strings' bytes.
+ */
+export function packedBlockOf(punches: readonly Punch[]): PunchBlock {
+  const b = punchBlockOf(punches);
+  const n = b.count;
+  const f64 = [b.localTimeSeconds, b.punchedAtMs, b.receivedAtMs];
+  const u32 = [
+    b.placeIdIndex,
+    b.deviceIdIndex,
+    b.deviceSerialIndex,
+    b.userIdIndex,
+    b.punchState,
+    b.verifyMethod,
+    b.dedupKeyLength,
+    b.traceparentLength,
+    b.tracestateIndex,
+    b.source,
+  ];
+  const numbers = Buffer.alloc(n * (8 * f64.length + 4 * u32.length));
+  let at = 0;
+  for (const column of f64) for (const v of column) at = numbers.writeDoubleLE(v, at);
+  for (const column of u32) for (const v of column) at = numbers.writeUInt32LE(v, at);
+  const packed = Buffer.concat([numbers, Buffer.from(b.dedupKeys), Buffer.from(b.traceparents)]);
+  return {
+    ...b,
+    placeIdIndex: [],
+    deviceIdIndex: [],
+    deviceSerialIndex: [],
+    userIdIndex: [],
+    localTimeSeconds: [],
+    punchedAtMs: [],
+    punchState: [],
+    verifyMethod: [],
+    receivedAtMs: [],
+    dedupKeys: "",
+    dedupKeyLength: [],
+    traceparents: "",
+    traceparentLength: [],
+    tracestateIndex: [],
+    source: [],
+    packed,
   };
 }

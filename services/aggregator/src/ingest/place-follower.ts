@@ -1,18 +1,18 @@
 import type { Punch, WatchPunchesResponse } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
 import { PunchBlockRows } from "../store/punch-block-rows.js";
-import { punchLine } from "../store/punch-row.js";
+import { writePunchRow } from "../store/punch-row.js";
 import type { PunchStore } from "../store/punch-store.js";
 import { Backoff, retry, sleep } from "./backoff.js";
 import type { IngestStatusBoard } from "./ingest-status.js";
 import { InsertSpans } from "./insert-spans.js";
 import type { LiveHub } from "./live-hub.js";
 import { nextOrTimeout, TIMEOUT } from "./next-or-timeout.js";
-import { TsvBatch } from "./tsv-batch.js";
+import { RowBinaryBatch } from "./row-binary-batch.js";
 
 /** The punches received and not yet stored: their rows, and what live subscribers and traces need. */
 interface Batch {
-  rows: TsvBatch;
+  rows: RowBinaryBatch;
   /** Kept only while someone watches StreamPunches: published once stored. */
   live: Punch[];
   spans: InsertSpans;
@@ -45,7 +45,7 @@ export interface FollowerDeps {
  * insert succeeded, so a crash at any point replays at most the uncommitted tail, which the
  * ReplacingMergeTree key folds away (exactly once in the FINAL view).
  *
- * Each punch becomes its TabSeparated row as it arrives (a bad one throws there: the stream is
+ * Each punch becomes its RowBinary row as it arrives (a bad one throws there: the stream is
  * dropped and retried, so the place's ingest stalls loudly instead of losing the punch); the
  * punch objects are kept only for StreamPunches subscribers present when it arrived.
  *
@@ -65,7 +65,7 @@ export class PlaceFollower {
   }
 
   /** A new batch, reusing the rows buffer of the one just stored. */
-  private newBatch(rows = new TsvBatch()): Batch {
+  private newBatch(rows = new RowBinaryBatch()): Batch {
     rows.clear();
     return { rows, live: [], spans: new InsertSpans(this.d.placeId) };
   }
@@ -154,7 +154,7 @@ export class PlaceFollower {
     for (const p of message.punches) {
       if (!this.expect(p.offset)) continue;
       const batch = this.buffer;
-      batch.rows.add(punchLine(p), p.offset);
+      writePunchRow(p, batch.rows);
       if (this.d.hub.size > 0) batch.live.push(p);
       batch.spans.add(p.offset, p.trace);
       this.received = p.offset;
@@ -170,7 +170,7 @@ export class PlaceFollower {
     for (let i = 0; i < block.count; i++) {
       const offset = block.offset(i);
       if (!this.expect(offset)) continue;
-      batch.rows.add(block.line(i), offset);
+      block.write(i, batch.rows);
       if (live) batch.live.push(block.punch(i));
       if (batch.spans.wanted) batch.spans.add(offset, block.trace(i));
       this.received = offset;

@@ -1,4 +1,5 @@
 import type { PlaceServiceClient, WatchPunchesResponse } from "@biometricflow/proto";
+import { READ_PACKED } from "../store/punch-block-rows.js";
 import { confirmPlace } from "../sync/confirm-place.js";
 
 /**
@@ -11,5 +12,8 @@ export async function* verifiedWatch(
   signal: AbortSignal,
 ): AsyncIterable<WatchPunchesResponse> {
   confirmPlace((await client.getPlace({}, { signal })).place, o.placeId, o.address);
-  yield* client.watchPunches({ fromOffset: o.fromOffset, maxBatch: o.maxBatch, columnar: true }, { signal });
+  yield* client.watchPunches(
+    { fromOffset: o.fromOffset, maxBatch: o.maxBatch, columnar: true, packed: READ_PACKED },
+    { signal },
+  );
 }

@@ -5,9 +5,9 @@ import { PUNCH_COLUMNS } from "./punch-row.js";
 export class PunchStore {
   constructor(private readonly db: ClickHouseDb) {}
 
-  /** Rows made by punchLine, as one TabSeparated insert. */
-  insertPunches(tsv: Buffer): Promise<void> {
-    return this.db.insertTsv("punches", PUNCH_COLUMNS, tsv);
+  /** Rows made by writePunchRow or PunchBlockRows (RowBinary), as one insert. */
+  insertPunches(rows: Buffer): Promise<void> {
+    return this.db.insertRowBinary("punches", PUNCH_COLUMNS, rows);
   }
 
   /** Record that every punch up to `offset` is stored (call only after the insert succeeded). */

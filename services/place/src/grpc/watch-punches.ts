@@ -10,8 +10,8 @@ import { punchToProto } from "./to-proto.js";
  * when there is nothing, sleep until ingest publishes a newer head. Replay and tail are the same
  * read, so there is no seam where a punch could be skipped or sent twice. Each yield waits for
  * the client (nice-grpc awaits 'drain'), so a slow subscriber falls behind in the journal, not in
- * this process's memory. With `columnar` each batch goes as one PunchBlock built from the raw
- * rows, with no object per punch; otherwise as Punch messages.
+ * this process's memory. With `columnar` each batch goes as one PunchBlock built from columns
+ * SQLite aggregates, with no object per punch; otherwise as Punch messages.
  */
 export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallContext>["watchPunches"] {
   return async function* (req, ctx) {
@@ -25,9 +25,9 @@ export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallCo
     ctx.abortOnTerminate();
     while (true) {
       if (req.columnar) {
-        const rows = d.journal.punches.afterColumns(last, max);
-        if (rows.length > 0) {
-          const block = punchBlock(rows);
+        const columns = d.journal.punches.blockAfter(last, max);
+        if (columns) {
+          const block = punchBlock(columns, req.packed);
           last = block.firstOffset + block.count - 1;
           yield { punches: [], headOffset: d.feed.head, block };
           continue;

@@ -25,27 +25,60 @@ const COLUMNS = `"offset", dedup_key AS dedupKey, place_id AS placeId, device_id
 const AFTER_COLUMNS = `"offset", dedup_key, place_id, device_id, device_serial, user_id, local_time,
   punched_at_ms, punch_state, verify_method, received_at_ms, source, traceparent, tracestate`;
 
-// The same for afterColumns(), except local_time: Unix seconds of the wall clock read as UTC,
-// computed by SQLite (NULL unless it is exactly YYYY-MM-DDTHH:MM:SS).
-const COLUMNAR_COLUMNS = AFTER_COLUMNS.replace(
-  "local_time",
-  `CASE WHEN local_time GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
-    THEN unixepoch(local_time) END`,
-);
+// The punches in an offset range as one aggregate row, each column built by SQLite as one value
+// (JSON arrays of numbers, concatenated text): JavaScript then handles 15 values per block instead
+// of 14 per punch (reading raw rows cost about 1.6 µs per punch, mostly better-sqlite3 making a
+// JavaScript value of each column of each row; this about 0.9 µs). A rowid range scan visits the
+// rows in offset order, so the aggregates see them in that order (and the range costs less than
+// an ORDER BY ... LIMIT subquery). Local times go as 19 characters each ('-' x 19 for a value
+// that is not 19 ASCII characters).
+const BLOCK = `SELECT count(*), min("offset"), max("offset"),
+  group_concat(dedup_key, ''), json_group_array(octet_length(dedup_key)),
+  group_concat(traceparent, ''), json_group_array(octet_length(traceparent)),
+  group_concat(CASE WHEN length(local_time) = 19 AND octet_length(local_time) = 19
+    THEN local_time ELSE '-------------------' END, ''),
+  json_group_array(punched_at_ms), json_group_array(punch_state), json_group_array(verify_method),
+  json_group_array(received_at_ms), json_group_array(source),
+  json_group_array(json_array(place_id, device_id, device_serial, tracestate) || ''),
+  json_group_array(user_id)
+  FROM punches WHERE "offset" > @after AND "offset" <= @last`;
 
 /**
- * A journal row as afterColumns() returns it, by position: offset, dedup_key, place_id,
- * device_id, device_serial, user_id, local seconds (or null), punched_at_ms, punch_state,
- * verify_method, received_at_ms, source, traceparent, tracestate.
+ * Up to `limit` punches after an offset, with consecutive offsets, as columns (blockAfter):
+ * JSON arrays are still JSON text, parsed by the caller.
  */
-export type RawPunchRow = unknown[];
+export interface JournalBlock {
+  /** Offset of the first punch; the block holds count punches, one per offset. */
+  firstOffset: number;
+  count: number;
+  /** Dedup keys concatenated, and each one's length in UTF-8 bytes (JSON array). */
+  dedupKeys: string;
+  dedupKeyBytes: string;
+  /** Traceparents concatenated, and each one's length in UTF-8 bytes (JSON array). */
+  traceparents: string;
+  traceparentBytes: string;
+  /** The local times, 19 characters each ("-" x 19 for one that is not 19 ASCII characters). */
+  localTimes: string;
+  /** JSON arrays of numbers. */
+  punchedAtMs: string;
+  punchState: string;
+  verifyMethod: string;
+  receivedAtMs: string;
+  source: string;
+  /** JSON array of [place_id, device_id, device_serial, tracestate] as JSON text, one per punch. */
+  devices: string;
+  /** JSON array of user ids. */
+  userIds: string;
+}
 
 /** The punches table: append-only, one row per dedup key, read by offset or by time. */
 export class PunchTable {
   private readonly insert: Statement;
   private readonly selectHead: Statement<[], number>;
   private readonly selectAfter: Statement<[number, number], unknown[]>;
-  private readonly selectAfterColumns: Statement<[number, number], RawPunchRow>;
+  private readonly selectBlock: Statement<[{ after: number; last: number }], unknown[]>;
+  private readonly selectNext: Statement<[number], number | null>;
+  private readonly selectRunEnd: Statement<[number], number>;
   private readonly selectRange = new Map<string, Statement<Record<string, unknown>, PunchRow>>();
 
   constructor(
@@ -68,11 +101,17 @@ export class PunchTable {
         `SELECT ${AFTER_COLUMNS} FROM punches WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
       )
       .raw();
-    this.selectAfterColumns = db
-      .prepare<[number, number], RawPunchRow>(
-        `SELECT ${COLUMNAR_COLUMNS} FROM punches WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
+    this.selectBlock = db.prepare<[{ after: number; last: number }], unknown[]>(BLOCK).raw();
+    this.selectNext = db
+      .prepare<[number], number | null>(`SELECT min("offset") FROM punches WHERE "offset" > ?`)
+      .pluck();
+    // The last offset of the run of consecutive offsets from a stored one.
+    this.selectRunEnd = db
+      .prepare<[number], number>(
+        `SELECT min("offset") FROM punches AS p WHERE "offset" >= ?
+          AND NOT EXISTS (SELECT 1 FROM punches WHERE "offset" = p."offset" + 1)`,
       )
-      .raw();
+      .pluck();
   }
 
   /** Store the punch unless its key is known; true when stored. Call inside a transaction. */
@@ -105,9 +144,42 @@ export class PunchTable {
     }));
   }
 
-  /** Punches after `offset`, oldest first, as raw rows (RawPunchRow): no object per punch. */
-  afterColumns(offset: number, limit: number): RawPunchRow[] {
-    return this.selectAfterColumns.all(offset, limit);
+  /**
+   * Up to `limit` punches after `offset` as columns, or undefined when there are none. Only
+   * punches with consecutive offsets: those after a gap (there is none in a journal, which numbers
+   * punches 1, 2, 3...) are left for the next block.
+   */
+  blockAfter(offset: number, limit: number): JournalBlock | undefined {
+    let r = this.selectBlock.get({ after: offset, last: offset + limit })!;
+    if (r[0] === 0) {
+      // Nothing in the range: the end of the journal, or a gap wider than a block.
+      const next = this.selectNext.get(offset);
+      if (next === null || next === undefined) return undefined;
+      r = this.selectBlock.get({ after: next - 1, last: next - 1 + limit })!;
+    }
+    const count = r[0] as number;
+    const first = r[1] as number;
+    if ((r[2] as number) - first + 1 !== count) {
+      // A gap inside the range: take the punches before it only.
+      const runEnd = this.selectRunEnd.get(first)!;
+      r = this.selectBlock.get({ after: first - 1, last: runEnd })!;
+    }
+    return {
+      firstOffset: first,
+      count: r[0] as number,
+      dedupKeys: r[3] as string,
+      dedupKeyBytes: r[4] as string,
+      traceparents: r[5] as string,
+      traceparentBytes: r[6] as string,
+      localTimes: r[7] as string,
+      punchedAtMs: r[8] as string,
+      punchState: r[9] as string,
+      verifyMethod: r[10] as string,
+      receivedAtMs: r[11] as string,
+      source: r[12] as string,
+      devices: r[13] as string,
+      userIds: r[14] as string,
+    };
   }
 
   /** Punches in [fromMs, toMs) with the filters, after an offset, in journal order. */
