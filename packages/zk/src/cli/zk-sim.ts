@@ -9,7 +9,8 @@ export const ZK_SIM_HELP = `usage: zk-sim --port P [--host 127.0.0.1] [--devices
               [--corrupt-records I[,I...]] [--control-port P] [--log-level LEVEL]
 
 Simulated ZKTeco terminals. Device i listens on TCP and UDP port P+i. When all listen, prints
-"READY host:port[,host:port...]" and serves until SIGINT/SIGTERM.
+"READY host:port[,host:port...]" and serves until SIGINT/SIGTERM or until the process that
+started it is gone.
 
   --devices N        devices (default 1)
   --users U          users per device (default 50)
@@ -140,6 +141,14 @@ export async function zkSim(argv: string[], stdout: (line: string) => void): Pro
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
+    // `npx zk-sim` runs it under `sh -c`, which a signal to npx kills without passing it on: a
+    // simulator whose parent is gone would hold its ports for good. Reparented means stop.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid === parent) return;
+      logger.warn({ parent }, "the process that started zk-sim is gone; stopping");
+      resolve();
+    }, 1_000).unref();
   });
   await control?.close();
   await fleet.close();

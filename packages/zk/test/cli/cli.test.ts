@@ -434,3 +434,23 @@ describe("a device log with corrupt records (zk-sim --corrupt-records, POST corr
     expect(line).toContain("--corrupt-records: no attendance record 5");
   });
 });
+
+test("zk-sim stops when the process that started it is gone (npx runs it under sh -c)", async () => {
+  const port = await freePorts(1);
+  // sh stays the parent (a command follows), as under `npx zk-sim`; killing sh does not kill node.
+  const sh = spawn("sh", ["-c", `"${process.execPath}" "${ZK_SIM}" --port ${port} --records 3; true`], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const lines = createInterface({ input: sh.stdout! });
+  expect(await new Promise<string>((resolve) => lines.once("line", resolve))).toBe(`READY 127.0.0.1:${port}`);
+  const listening = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+  expect(await listening()).toBe(true);
+  sh.kill("SIGKILL");
+  await waitFor(async () => !(await listening()), 10_000, "zk-sim to let go of its port");
+});
