@@ -27,7 +27,8 @@ test("the offset stored before journal ids is the first journal's; a new journal
   const placeId = "legacy-site";
   await ch.db.insert("ingest_offsets", [{ place_id: placeId, committed_offset: 40, head_offset: 40 }]);
   const { log, warnings } = capturingLog();
-  const start = (journalId: string, head: number) => journalStart(store, { placeId, journalId, head, log });
+  const start = async (journalId: string, head: number) =>
+    (await journalStart(store, { placeId, journalId, head, log })).offset;
 
   expect(await start("aaaa", 45)).toBe(40);
   expect(await start("aaaa", 45)).toBe(40); // the same journal again (a reconnect)
@@ -47,7 +48,8 @@ test("the offset stored before journal ids is the first journal's; a new journal
 test("a place that predates journal ids keeps one offset, which its first journal id takes over", async () => {
   const placeId = "upgraded-site";
   const { log, warnings } = capturingLog();
-  const start = (journalId: string) => journalStart(store, { placeId, journalId, head: 0, log });
+  const start = async (journalId: string) =>
+    (await journalStart(store, { placeId, journalId, head: 100, log })).offset;
   expect(await start("")).toBe(0);
   await store.commitOffset(placeId, "", 25, 25);
   expect(await start("")).toBe(25);
@@ -55,4 +57,26 @@ test("a place that predates journal ids keeps one offset, which its first journa
   expect(await start("dddd")).toBe(0);
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toContain("changed from cccc to dddd");
+});
+
+test("a journal behind its own committed offset (restored from a backup: same id) is read from 0 under a new key", async () => {
+  const placeId = "restored-site";
+  const { log, warnings } = capturingLog();
+  const start = (head: number) => journalStart(store, { placeId, journalId: "eeee", head, log });
+  expect(await start(0)).toEqual({ offset: 0, key: "eeee" });
+  await store.commitOffset(placeId, "eeee", 80, 80);
+  expect(await start(80)).toEqual({ offset: 80, key: "eeee" });
+  expect(warnings).toEqual([]);
+
+  const restored = await start(30);
+  expect(restored.offset).toBe(0);
+  expect(restored.key).toMatch(/^eeee@\d+$/);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain("journal eeee is at offset 30, behind the offset 80 already stored");
+  // Its new punches are committed under the new key; the old offset 80 no longer applies.
+  await store.commitOffset(placeId, restored.key, 35, 35);
+  expect(await start(35)).toEqual({ offset: 35, key: restored.key });
+  await store.commitOffset(placeId, restored.key, 90, 90);
+  expect(await start(90)).toEqual({ offset: 90, key: restored.key });
+  expect(warnings).toHaveLength(1);
 });

@@ -74,6 +74,8 @@ export class PlaceFollower {
   private head = 0;
   /** The journal `received` and `committed` are positions in; undefined until the first connect. */
   private journalId: string | undefined;
+  /** What its offsets are committed under (journalStart): the journal id, or a later key for it. */
+  private offsetKey = "";
 
   constructor(private readonly d: FollowerDeps) {
     this.buffer = this.newBatch();
@@ -103,7 +105,10 @@ export class PlaceFollower {
     journalId?: string,
   ): Promise<void> {
     this.received = this.committed = startOffset;
-    if (journalId !== undefined) this.journalId = journalId;
+    if (journalId !== undefined) {
+      this.offsetKey = journalId;
+      this.journalId = journalId.split("@")[0];
+    }
     this.d.status.update(this.d.placeId, {
       committedOffset: startOffset,
       receivedOffset: startOffset,
@@ -154,7 +159,9 @@ export class PlaceFollower {
     let first = true;
     try {
       const now = this.d.connect ? await this.d.connect(link.signal) : { journalId: "", head: 0 };
-      if (now.journalId !== this.journalId) await this.switchJournal(now.journalId, now.head, signal);
+      // Another journal, or this one behind what is stored (restored from a backup): read it anew.
+      if (now.journalId !== this.journalId || (this.d.connect && now.head < this.committed))
+        await this.switchJournal(now.journalId, now.head, signal);
       const it = this.d.watch(this.received, link.signal, now.journalId)[Symbol.asyncIterator]();
       next = it.next();
       while (true) {
@@ -181,7 +188,10 @@ export class PlaceFollower {
     }
   }
 
-  /** Read `journalId` from now on: from its committed offset, or 0 for a journal never read. */
+  /**
+   * Read `journalId` from now on: from its committed offset, or 0 for a journal never read or one
+   * behind its committed offset (journalStart).
+   */
   private async switchJournal(journalId: string, head: number, signal: AbortSignal): Promise<void> {
     await this.flush(signal); // what is held belongs to the journal read so far (normally nothing)
     const { placeId, store, log } = this.d;
@@ -192,12 +202,13 @@ export class PlaceFollower {
       });
     });
     this.journalId = journalId;
-    this.received = this.committed = start;
+    this.offsetKey = start.key;
+    this.received = this.committed = start.offset;
     this.head = head;
     this.d.status.update(placeId, {
       journalId,
-      committedOffset: start,
-      receivedOffset: start,
+      committedOffset: start.offset,
+      receivedOffset: start.offset,
       headOffset: head,
     });
   }
@@ -262,8 +273,8 @@ export class PlaceFollower {
     await batch.spans.around(rows.rows, () =>
       retry(() => store.insertPunches(rows.bytes), { ...policy, onError: onError("insert") }),
     );
-    const journalId = this.journalId ?? "";
-    await retry(() => store.commitOffset(placeId, journalId, last, Math.max(this.head, last)), {
+    const key = this.offsetKey;
+    await retry(() => store.commitOffset(placeId, key, last, Math.max(this.head, last)), {
       ...policy,
       onError: onError("offset commit"),
     });
