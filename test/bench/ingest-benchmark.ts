@@ -5,7 +5,7 @@
 //   npm run bench:ingest -- [--sizes 1000000,10000000] [--places 4] [--seed 1] [--cache DIR]
 //     [--aggregator-env NAME=VALUE ...] [--place-env NAME=VALUE ...] [--keep]
 //
-// Timed: from spawning the aggregator until every place's committed offset (ingest_offsets) is its
+// Timed: from spawning the aggregator until every place's committed offset (journal_offsets) is its
 // journal head; then SELECT count() FROM biometricflow.punches FINAL must equal N. Not timed:
 // filling the journals and writing the limit's file (with --cache DIR both are kept there and
 // reused by later runs of the same size, places and seed).
@@ -92,7 +92,9 @@ export interface RunResult {
 
 async function committed(db: ClickHouseDb): Promise<Map<string, number>> {
   const rows = await db.rows<{ place_id: string; offset: string }>(
-    sql`SELECT place_id, max(committed_offset) AS offset FROM ${db.table("ingest_offsets")} GROUP BY place_id`,
+    sql`SELECT place_id, argMax(o, at) AS offset FROM (
+      SELECT place_id, journal_id, max(committed_offset) AS o, max(committed_at_ms) AS at
+      FROM ${db.table("journal_offsets")} GROUP BY place_id, journal_id) GROUP BY place_id`,
   );
   return new Map(rows.map((r) => [r.place_id, Number(r.offset)]));
 }

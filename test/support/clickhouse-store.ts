@@ -11,11 +11,15 @@ export async function countStored(db: ClickHouseDb, placeId?: string): Promise<n
   return Number(row!.n);
 }
 
-/** The newest journal offset the aggregator recorded as stored for a place (0: none yet). */
+/**
+ * The newest journal offset the aggregator recorded as stored for a place (0: none yet), in the
+ * place's journal it read last (offsets are kept per journal: journal_offsets).
+ */
 export async function committedOffset(db: ClickHouseDb, placeId: string): Promise<number> {
   const [row] = await db.rows<{ n: string }>(
-    sql`SELECT max(committed_offset) AS n FROM ${db.table("ingest_offsets")}
-      WHERE place_id = ${lit.string(placeId)}`,
+    sql`SELECT argMax(o, at) AS n FROM (
+      SELECT journal_id, max(committed_offset) AS o, max(committed_at_ms) AS at
+      FROM ${db.table("journal_offsets")} WHERE place_id = ${lit.string(placeId)} GROUP BY journal_id)`,
   );
   return Number(row?.n ?? 0);
 }

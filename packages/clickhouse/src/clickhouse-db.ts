@@ -9,6 +9,7 @@ export type TableName =
   | "places"
   | "device_states"
   | "ingest_offsets"
+  | "journal_offsets"
   | "schema_migrations"
   | "place_rules"
   | "user_changes";

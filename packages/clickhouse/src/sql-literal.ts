@@ -148,6 +148,7 @@ const knownIdentifiers = new Set([
   "places",
   "device_states",
   "ingest_offsets",
+  "journal_offsets",
   "schema_migrations",
   "place_rules",
   "user_changes",

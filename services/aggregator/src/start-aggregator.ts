@@ -10,7 +10,7 @@ import { runHealthMonitor } from "./health-monitor.js";
 import { IngestStatusBoard } from "./ingest/ingest-status.js";
 import { LiveHub } from "./ingest/live-hub.js";
 import { PlaceFollower } from "./ingest/place-follower.js";
-import { verifiedWatch } from "./ingest/verified-watch.js";
+import { connectPlace, verifiedWatch } from "./ingest/verified-watch.js";
 import { DeviceStateStore } from "./store/device-state-store.js";
 import { PlaceStore } from "./store/place-store.js";
 import { PunchStore } from "./store/punch-store.js";
@@ -54,7 +54,7 @@ export async function startAggregator(
   const book = new PlaceBook(config.places.map((p) => p.id));
   // The stored rules serve analytics until each place answers GetPlace.
   for (const place of await placeStore.loadAll()) book.set(place);
-  const offsets = await punches.committedOffsets();
+  const offsets = await punches.latestOffsets();
   const status = new IngestStatusBoard(config.places);
   const hub = new LiveHub(config.analytics.liveBuffer);
   const { ingest } = config;
@@ -72,12 +72,9 @@ export async function startAggregator(
     });
     const follower = new PlaceFollower({
       placeId: target.id,
-      watch: (fromOffset, signal) =>
-        verifiedWatch(
-          client,
-          { placeId: target.id, address: target.grpc, fromOffset, maxBatch: ingest.streamBatch },
-          signal,
-        ),
+      connect: (signal) => connectPlace(client, { placeId: target.id, address: target.grpc }, signal),
+      watch: (fromOffset, signal, journalId) =>
+        verifiedWatch(client, { journalId, fromOffset, maxBatch: ingest.streamBatch }, signal),
       store: punches,
       hub,
       status,
@@ -85,7 +82,12 @@ export async function startAggregator(
       options: { batchSize: ingest.batchSize, flushMs: ingest.flushMs, ...retryPolicy },
     });
     tasks.push(
-      follower.run(offsets.get(target.id) ?? 0, stop.signal, ingest.shutdownFlushMs),
+      follower.run(
+        offsets.get(target.id)?.offset ?? 0,
+        stop.signal,
+        ingest.shutdownFlushMs,
+        offsets.get(target.id)?.journalId,
+      ),
       runPlaceSync(
         {
           placeId: target.id,

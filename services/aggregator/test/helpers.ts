@@ -60,9 +60,12 @@ export async function countDistinct(db: ClickHouseDb): Promise<number> {
   return Number(row!.n);
 }
 
+/** The committed offset in the place's journal read last (journal_offsets); 0: none yet. */
 export async function committedOffset(db: ClickHouseDb, placeId: string): Promise<number> {
   const [row] = await db.rows<{ n: string }>(
-    sql`SELECT max(committed_offset) AS n FROM ${db.table("ingest_offsets")} WHERE place_id = ${lit.string(placeId)}`,
+    sql`SELECT argMax(o, at) AS n FROM (
+      SELECT journal_id, max(committed_offset) AS o, max(committed_at_ms) AS at
+      FROM ${db.table("journal_offsets")} WHERE place_id = ${lit.string(placeId)} GROUP BY journal_id)`,
   );
   return Number(row?.n ?? 0);
 }

@@ -98,9 +98,9 @@ async function stop(p: Proc, signal: NodeJS.Signals): Promise<number | string | 
 test("migrate: applies the schema once, then nothing", async () => {
   const first = await run(["migrate"]);
   expect(first.err).toBe("");
-  expect(JSON.parse(first.out)).toMatchObject({ database: ch.db.database, version: 7 });
+  expect(JSON.parse(first.out)).toMatchObject({ database: ch.db.database, version: 8 });
   const second = await run(["migrate"]);
-  expect(JSON.parse(second.out)).toEqual({ database: ch.db.database, applied: [], version: 7 });
+  expect(JSON.parse(second.out)).toEqual({ database: ch.db.database, applied: [], version: 8 });
 });
 
 test("bad configuration: exit 2 and every problem named", async () => {

@@ -2,7 +2,15 @@
 // disk): its dedup keys, offsets and rules, including a kill -9 of the place and its return.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -11,6 +19,7 @@ import { createChannelClient, type ChannelClient } from "@biometricflow/grpc-kit
 import {
   AnalyticsServiceDefinition,
   AttendanceStatus,
+  PlaceServiceDefinition,
   PunchSource,
   SupervisorLinkServiceDefinition,
   type CapturedPunch,
@@ -149,6 +158,96 @@ suite("with the real place service", () => {
     } finally {
       api.close();
     }
+  }, 60_000);
+
+  test("a journal replaced under the same place id (offsets from 1 again) is read from its start: nothing skipped", async () => {
+    const config = aggregatorConfigSchema.parse({
+      places: [{ id: "real-site", grpc: `127.0.0.1:${port}` }],
+      grpc: { host: "127.0.0.1", port: 0 },
+      ingest: { batchSize: 100, flushMs: 20, streamBatch: 40, retryInitialMs: 20, retryMaxMs: 200 },
+    });
+    app ??= await startAggregator(config, ch.db, quietLog); // when run alone
+    await ingest("d1", captured(50, "2024-05-08T07:00:00"));
+    const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);
+    const old = await placeApi.client.getPlace({});
+    placeApi.close();
+    expect(old.headOffset).toBeGreaterThanOrEqual(50);
+    const ingestOf = () => app!.status.snapshot().find((p) => p.placeId === "real-site")!;
+    await eventually(ingestOf, (p) => p.journalId === old.journalId && p.committedOffset === old.headOffset);
+    const oldPunches = await countFinal(ch.db, "real-site");
+    expect(oldPunches).toBe(old.headOffset);
+
+    // The disk is lost: the place comes back with the same id and an empty journal.
+    await killPlace();
+    for (const f of readdirSync(dir).filter((f) => f.startsWith("journal.db"))) rmSync(join(dir, f));
+    await startPlace();
+    const fewer = Math.floor(old.headOffset / 3);
+    await ingest("d2", captured(fewer, "2024-06-03T07:00:00"));
+    const replaced = await eventually(
+      ingestOf,
+      (p) => p.journalId !== old.journalId && p.committedOffset === fewer,
+    );
+    expect(replaced.journalId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await countFinal(ch.db, "real-site")).toBe(oldPunches + fewer);
+
+    // Past the old journal's offset: the new journal's punches below it are not skipped either.
+    const more = old.headOffset + 100 - fewer;
+    await ingest("d1", captured(more, "2024-06-10T07:00:00"));
+    await eventually(ingestOf, (p) => p.committedOffset === fewer + more);
+    expect(fewer + more).toBeGreaterThan(old.headOffset);
+    expect(await countFinal(ch.db, "real-site")).toBe(oldPunches + fewer + more);
+    expect(await committedOffset(ch.db, "real-site")).toBe(fewer + more);
+    expect(ingestOf()).toMatchObject({ journalId: replaced.journalId, lastError: "" });
+  }, 60_000);
+
+  test("a journal restored from a backup (same id, offsets reused past the backup) is read again: nothing skipped", async () => {
+    const config = aggregatorConfigSchema.parse({
+      places: [{ id: "real-site", grpc: `127.0.0.1:${port}` }],
+      grpc: { host: "127.0.0.1", port: 0 },
+      ingest: { batchSize: 100, flushMs: 20, streamBatch: 40, retryInitialMs: 20, retryMaxMs: 200 },
+    });
+    app ??= await startAggregator(config, ch.db, quietLog); // when run alone
+    const ingestOf = () => app!.status.snapshot().find((p) => p.placeId === "real-site")!;
+    const journalFiles = (from: string) => readdirSync(from).filter((f) => f.startsWith("journal.db"));
+    await ingest("d1", captured(40, "2024-07-01T07:00:00"));
+    const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);
+    const atBackup = await placeApi.client.getPlace({});
+    placeApi.close();
+    await eventually(
+      ingestOf,
+      (p) => p.journalId === atBackup.journalId && p.committedOffset === atBackup.headOffset,
+    );
+
+    // A backup of the stopped place's journal, then punches that only the lost disk will hold.
+    await killPlace();
+    const backup = join(dir, "backup");
+    mkdirSync(backup);
+    for (const f of journalFiles(dir)) copyFileSync(join(dir, f), join(backup, f));
+    await startPlace();
+    await ingest("d2", captured(200, "2024-07-02T07:00:00"));
+    const lostHead = atBackup.headOffset + 200;
+    await eventually(ingestOf, (p) => p.committedOffset === lostHead);
+    const beforeRestore = await countFinal(ch.db, "real-site");
+
+    // The disk is lost and the backup restored: the same journal id, its head 200 behind.
+    await killPlace();
+    for (const f of journalFiles(dir)) rmSync(join(dir, f));
+    for (const f of journalFiles(backup)) copyFileSync(join(backup, f), join(dir, f));
+    await startPlace();
+    await ingest("d1", captured(100, "2024-07-08T07:00:00")); // offsets the lost punches had
+    await eventually(
+      () => countFinal(ch.db, "real-site"),
+      (n) => n === beforeRestore + 100,
+    );
+    await ingest("d2", captured(250, "2024-07-09T07:00:00")); // and past the lost head
+    await eventually(
+      () => countFinal(ch.db, "real-site"),
+      (n) => n === beforeRestore + 350,
+    );
+    await eventually(ingestOf, (p) => p.committedOffset === atBackup.headOffset + 350);
+    expect(atBackup.headOffset + 350).toBeGreaterThan(lostHead);
+    expect(ingestOf()).toMatchObject({ journalId: atBackup.journalId, lastError: "" });
+    expect(await committedOffset(ch.db, "real-site")).toBe(atBackup.headOffset + 350);
   }, 60_000);
 
   test("an address that serves another place is refused, shown as the last error, nothing stored", async () => {

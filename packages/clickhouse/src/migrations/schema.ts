@@ -172,4 +172,22 @@ export const migrations: Migration[] = [
         FROM ${db.table("users")} FINAL`,
     ],
   },
+  {
+    version: 8,
+    name: "journal_offsets",
+    // Per place and journal (GetPlace journal_id: a journal restored or recreated numbers its
+    // punches from 1 again under a new id), the newest offset whose punches are stored, written
+    // after the insert. committed_at_ms tells which journal was read last. Rows in ingest_offsets
+    // (before journal ids) are taken as the first journal's by the aggregator; not copied here.
+    statements: (db) => [
+      sql`CREATE TABLE IF NOT EXISTS ${db.table("journal_offsets")} (
+        place_id String,
+        journal_id String,
+        committed_offset UInt64,
+        head_offset UInt64,
+        committed_at_ms UInt64
+      ) ENGINE = ReplacingMergeTree(committed_offset)
+      ORDER BY (place_id, journal_id)`,
+    ],
+  },
 ];

@@ -14,6 +14,7 @@ export class IngestStatusBoard {
         receivedOffset: 0,
         headOffset: 0,
         lastError: "",
+        journalId: "",
       });
     }
   }

@@ -6,6 +6,7 @@ import type { PunchStore } from "../store/punch-store.js";
 import { Backoff, retry, sleep } from "./backoff.js";
 import type { IngestStatusBoard } from "./ingest-status.js";
 import { InsertSpans } from "./insert-spans.js";
+import { journalStart } from "./journal-start.js";
 import type { LiveHub } from "./live-hub.js";
 import { nextOrTimeout, TIMEOUT } from "./next-or-timeout.js";
 import { RowBinaryBatch } from "./row-binary-batch.js";
@@ -28,10 +29,17 @@ export interface FollowerOptions {
 export interface FollowerDeps {
   placeId: string;
   /**
-   * WatchPunches of the place from an offset (asking for columnar blocks; a place may still send
-   * Punch messages, and both are read); the stream ends or throws when the link drops.
+   * Which journal the place serves now (GetPlace journal_id, "" from a place that predates journal
+   * ids) and its head, once the address proved to serve this place; called at every connect.
+   * Without it the journal is taken as "" (one journal).
    */
-  watch(fromOffset: number, signal: AbortSignal): AsyncIterable<WatchPunchesResponse>;
+  connect?(signal: AbortSignal): Promise<{ journalId: string; head: number }>;
+  /**
+   * WatchPunches of the place's journal `journalId` from an offset (asking for columnar blocks; a
+   * place may still send Punch messages, and both are read); the stream ends or throws when the
+   * link drops, and fails if the place's journal is not `journalId` (any longer).
+   */
+  watch(fromOffset: number, signal: AbortSignal, journalId: string): AsyncIterable<WatchPunchesResponse>;
   store: PunchStore;
   hub: LiveHub;
   status: IngestStatusBoard;
@@ -53,15 +61,25 @@ export interface FollowerDeps {
  * control holds the place back; memory is bounded by batchSize plus what the stream buffers.
  * A dropped link is retried with backoff from the newest offset received; other places' followers
  * are independent of this one.
+ *
+ * Offsets are positions in one journal (journal_id): at each connect the follower asks which
+ * journal the place serves; a journal other than the one it was reading (restored from a backup or
+ * recreated, numbering from 1 again) is read from its own committed offset, 0 if never seen
+ * (journalStart), instead of skipping its punches below the old journal's offset.
  */
 export class PlaceFollower {
   private buffer: Batch;
   private received = 0;
   private committed = 0;
   private head = 0;
+  /** The journal `received` and `committed` are positions in; undefined until the first connect. */
+  private journalId: string | undefined;
+  /** What its offsets are committed under (journalStart): the journal id, or a later key for it. */
+  private offsetKey = "";
 
   constructor(private readonly d: FollowerDeps) {
     this.buffer = this.newBatch();
+    if (!d.connect) this.journalId = ""; // one journal: run()'s startOffset is where to read from
   }
 
   /** A new batch, reusing the rows buffer of the one just stored. */
@@ -75,10 +93,27 @@ export class PlaceFollower {
     return { received: this.received, committed: this.committed, buffered: this.buffer.rows.rows };
   }
 
-  /** Follow until `signal` aborts, then try one last flush for up to `finalFlushMs`. */
-  async run(startOffset: number, signal: AbortSignal, finalFlushMs: number): Promise<void> {
+  /**
+   * Follow until `signal` aborts, then try one last flush for up to `finalFlushMs`, from
+   * `startOffset` of `journalId` (the journal read last). A place that names another journal when
+   * it connects is read from that journal's committed offset (journalStart) instead.
+   */
+  async run(
+    startOffset: number,
+    signal: AbortSignal,
+    finalFlushMs: number,
+    journalId?: string,
+  ): Promise<void> {
     this.received = this.committed = startOffset;
-    this.d.status.update(this.d.placeId, { committedOffset: startOffset, receivedOffset: startOffset });
+    if (journalId !== undefined) {
+      this.offsetKey = journalId;
+      this.journalId = journalId.split("@")[0];
+    }
+    this.d.status.update(this.d.placeId, {
+      committedOffset: startOffset,
+      receivedOffset: startOffset,
+      journalId: this.journalId ?? "",
+    });
     const backoff = new Backoff(this.d.options.retryInitialMs, this.d.options.retryMaxMs);
     while (!signal.aborted) {
       try {
@@ -120,10 +155,15 @@ export class PlaceFollower {
     const link = new AbortController();
     const stop = (): void => link.abort();
     signal.addEventListener("abort", stop, { once: true });
-    const it = this.d.watch(this.received, link.signal)[Symbol.asyncIterator]();
-    let next = it.next();
+    let next: Promise<IteratorResult<WatchPunchesResponse>> | undefined;
     let first = true;
     try {
+      const now = this.d.connect ? await this.d.connect(link.signal) : { journalId: "", head: 0 };
+      // Another journal, or this one behind what is stored (restored from a backup): read it anew.
+      if (now.journalId !== this.journalId || (this.d.connect && now.head < this.committed))
+        await this.switchJournal(now.journalId, now.head, signal);
+      const it = this.d.watch(this.received, link.signal, now.journalId)[Symbol.asyncIterator]();
+      next = it.next();
       while (true) {
         const { rows } = this.buffer;
         const r =
@@ -144,8 +184,33 @@ export class PlaceFollower {
     } finally {
       signal.removeEventListener("abort", stop);
       link.abort();
-      next.catch(() => undefined);
+      next?.catch(() => undefined);
     }
+  }
+
+  /**
+   * Read `journalId` from now on: from its committed offset, or 0 for a journal never read or one
+   * behind its committed offset (journalStart).
+   */
+  private async switchJournal(journalId: string, head: number, signal: AbortSignal): Promise<void> {
+    await this.flush(signal); // what is held belongs to the journal read so far (normally nothing)
+    const { placeId, store, log } = this.d;
+    const start = await journalStart(store, { placeId, journalId, head, log }).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`ClickHouse: reading the committed offset of journal ${journalId}: ${message}`, {
+        cause: err,
+      });
+    });
+    this.journalId = journalId;
+    this.offsetKey = start.key;
+    this.received = this.committed = start.offset;
+    this.head = head;
+    this.d.status.update(placeId, {
+      journalId,
+      committedOffset: start.offset,
+      receivedOffset: start.offset,
+      headOffset: head,
+    });
   }
 
   private accept(message: WatchPunchesResponse): void {
@@ -208,7 +273,8 @@ export class PlaceFollower {
     await batch.spans.around(rows.rows, () =>
       retry(() => store.insertPunches(rows.bytes), { ...policy, onError: onError("insert") }),
     );
-    await retry(() => store.commitOffset(placeId, last, Math.max(this.head, last)), {
+    const key = this.offsetKey;
+    await retry(() => store.commitOffset(placeId, key, last, Math.max(this.head, last)), {
       ...policy,
       onError: onError("offset commit"),
     });

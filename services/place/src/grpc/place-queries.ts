@@ -13,7 +13,7 @@ type Queries = Pick<
 export function placeQueries(d: PlaceDeps): Queries {
   return {
     async getPlace() {
-      return { place: placeToProto(d.config), headOffset: d.feed.head };
+      return { place: placeToProto(d.config), headOffset: d.feed.head, journalId: d.journal.journalId };
     },
 
     async listDevices() {

@@ -17,6 +17,12 @@ export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallCo
   return async function* (req, ctx) {
     const max = pageSize(req.maxBatch, "max_batch", 1000, 10_000);
     let last = req.fromOffset;
+    if (req.journalId !== "" && req.journalId !== d.journal.journalId) {
+      throw new FailedPreconditionError(
+        `journal_id ${req.journalId} is not this place's journal, which is ${d.journal.journalId}: ` +
+          `the journal was replaced (restored or recreated); its offsets start again, read it from 0`,
+      );
+    }
     if (last > d.feed.head) {
       throw new FailedPreconditionError(
         `from_offset ${last} is past this journal's head ${d.feed.head}: was the journal replaced?`,

@@ -25,6 +25,8 @@ export class Journal {
   readonly users: UserTable;
   readonly audit: AuditTable;
   readonly outbox: OutboxTable;
+  /** Random, given when the journal was created: offsets are positions in this journal only. */
+  readonly journalId: string;
 
   private constructor(
     readonly db: Database.Database,
@@ -35,6 +37,10 @@ export class Journal {
     this.users = new UserTable(db);
     this.audit = new AuditTable(db);
     this.outbox = new OutboxTable(db);
+    const row = db.prepare("SELECT journal_id FROM journal_identity").get() as
+      { journal_id: string } | undefined;
+    if (!row) throw new JournalError("journal has no journal_identity row: it was edited by hand?");
+    this.journalId = row.journal_id;
   }
 
   static open(path: string, placeId: string): Journal {

@@ -81,6 +81,18 @@ export const migrations: readonly string[] = [
   ALTER TABLE device_state ADD COLUMN config_json TEXT;
   ALTER TABLE device_state ADD COLUMN removed_at_ms INTEGER;
   `,
+  `
+  -- The journal's identity, one row, given when the journal is created (or upgraded to this
+  -- version): offsets are positions in one journal, so a reader keeps its offset per journal_id and
+  -- a journal restored from a backup or recreated (offsets from 1 again) has another id.
+  CREATE TABLE journal_identity (
+    journal_id    TEXT    NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    single        INTEGER NOT NULL DEFAULT 1 PRIMARY KEY CHECK (single = 1)
+  );
+  INSERT INTO journal_identity (journal_id, created_at_ms)
+    VALUES (lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+  `,
 ];
 
 export function migrate(db: Database): void {
