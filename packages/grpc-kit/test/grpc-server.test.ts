@@ -31,7 +31,7 @@ const impl = stubbed<PlaceServiceImplementation<KitCallContext>>({
   },
   async *watchPunches(_req: unknown, ctx: KitCallContext & { signal: AbortSignal }) {
     ctx.abortOnTerminate();
-    yield { punches: [], headOffset: 1 } satisfies WatchPunchesResponse;
+    yield { punches: [], headOffset: 1, block: undefined } satisfies WatchPunchesResponse;
     streamStarted.resolve();
     await once(new EventTarget(), "never", { signal: ctx.signal });
   },

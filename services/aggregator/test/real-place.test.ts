@@ -76,6 +76,8 @@ function captured(n: number, start: string, user = (i: number) => `u${i % 20}`):
     receivedAt: new Date(),
     trace: undefined,
     deviceUid: 0,
+    rawRecord: Buffer.alloc(0),
+    unreadableReason: "",
   }));
 }
 

@@ -1,7 +1,7 @@
 // ExportTimesheets blocks are encoded by hand (timesheet-block-wire.ts): the bytes must be the
 // generated encoder's, for any block.
 import fc from "fast-check";
-import { ExportTimesheetsResponse } from "@biometricflow/proto";
+import { ExportTimesheetsResponse, type DayType } from "@biometricflow/proto";
 import {
   encodeTimesheetColumns,
   exportTimesheetsColumnsType,
@@ -66,7 +66,7 @@ test("what a client decodes is the block that was encoded", () => {
 
 test("enum values the generated encoder would write as 10-byte negatives are refused", () => {
   const [b] = fc.sample(columns, { numRuns: 1, seed: 1 });
-  expect(() => encodeTimesheetColumns({ ...b!, dayTypes: [-1] })).toThrow(/day type -1/);
+  expect(() => encodeTimesheetColumns({ ...b!, dayTypes: [-1 as DayType] })).toThrow(/day type -1/);
   expect(() => encodeTimesheetColumns({ ...b!, status: Uint32Array.of(2 ** 31) })).toThrow(
     /status 2147483648/,
   );

@@ -48,6 +48,8 @@ export function punches(
     punchState: 0,
     verifyMethod: 1,
     source: o.source ?? PunchSource.PUNCH_SOURCE_DEVICE_PULL,
+    rawRecord: Buffer.alloc(0),
+    unreadableReason: "",
     receivedAt: new Date(),
     trace: undefined,
     deviceUid: 0,
