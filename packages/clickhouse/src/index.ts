@@ -12,3 +12,13 @@ export { migrations, type Migration } from "./migrations/schema.js";
 export { openTestClickHouse } from "./testing.js";
 export { tsvString } from "./tsv.js";
 export { RowBinaryReader, RowBinaryError, StringTable } from "./row-binary-reader.js";
+export {
+  MAX_DATETIME,
+  putBytes,
+  putString,
+  putStringBytes,
+  putUInt32,
+  putUInt64,
+  putUInt8,
+  putVarUInt,
+} from "./row-binary-writer.js";

@@ -37,3 +37,38 @@ export function traceIdOf(carrier: Partial<TraceCarrier> | undefined): string {
   // Not a valid traceparent: the propagator falls back to the active context's span.
   return trace.getSpanContext(contextFromCarrier(carrier))?.traceId ?? "";
 }
+
+// 1 for the characters a traceparent's hex fields may hold (lowercase, as the W3C regex).
+const HEX = new Uint8Array(256);
+for (const c of "0123456789abcdef") HEX[c.charCodeAt(0)] = 1;
+const DASH = 0x2d;
+const ZERO = 0x30;
+
+/**
+ * traceIdOf on bytes, for the common case: where the trace id starts inside the UTF-8 traceparent
+ * src[from, to) in its usual form
+ * ("vv-<32 hex trace id>-<16 hex span id>-ff", 55 bytes) when traceIdOf would return it
+ * (version not ff, ids not all zeros); -1 for any other text, which then needs traceIdOf.
+ */
+export function traceIdAt(src: Buffer, from: number, to: number): number {
+  if (to - from !== 55 || src[from + 2] !== DASH || src[from + 35] !== DASH || src[from + 52] !== DASH)
+    return -1;
+  let traceZero = true;
+  let spanZero = true;
+  for (let k = from + 3; k < from + 35; k++) {
+    const c = src[k]!;
+    if (HEX[c] === 0) return -1;
+    if (c !== ZERO) traceZero = false;
+  }
+  for (let k = from + 36; k < from + 52; k++) {
+    const c = src[k]!;
+    if (HEX[c] === 0) return -1;
+    if (c !== ZERO) spanZero = false;
+  }
+  const v0 = src[from]!;
+  const v1 = src[from + 1]!;
+  if (traceZero || spanZero || HEX[v0] === 0 || HEX[v1] === 0) return -1;
+  if (v0 === 0x66 && v1 === 0x66) return -1; // version ff is invalid
+  if (HEX[src[from + 53]!] === 0 || HEX[src[from + 54]!] === 0) return -1;
+  return from + 3;
+}

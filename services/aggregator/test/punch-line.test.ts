@@ -2,13 +2,12 @@
 // whatever characters the strings hold, and the trace id is what the W3C propagator reads.
 import { migrate, openTestClickHouse, sql, lit, type OpenClickHouse } from "@biometricflow/clickhouse";
 import { PunchSource, type Punch } from "@biometricflow/proto";
-import { contextFromCarrier, traceIdOf } from "@biometricflow/telemetry";
+import { contextFromCarrier, traceIdAt, traceIdOf } from "@biometricflow/telemetry";
 import { trace } from "@opentelemetry/api";
 import fc from "fast-check";
 import { RowBinaryBatch } from "../src/ingest/row-binary-batch.js";
 import { PunchBlockRows } from "../src/store/punch-block-rows.js";
 import { writePunchRow } from "../src/store/punch-row.js";
-import { traceIdAt } from "../src/store/row-binary.js";
 import { packedBlockOf, punchBlockOf } from "./punch-blocks.js";
 import { PunchStore } from "../src/store/punch-store.js";
 

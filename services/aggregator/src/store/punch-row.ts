@@ -1,7 +1,7 @@
+import { MAX_DATETIME, putString, putUInt32, putUInt64, putUInt8 } from "@biometricflow/clickhouse";
 import type { Punch } from "@biometricflow/proto";
 import { traceIdOf } from "@biometricflow/telemetry";
 import type { RowBinaryBatch } from "../ingest/row-binary-batch.js";
-import { MAX_DATETIME, putString, putUInt32, putUInt64, putUInt8 } from "./row-binary.js";
 
 /** The punches columns a journal punch fills, in the order a row is written (RowBinary). */
 export const PUNCH_COLUMNS = [
