@@ -3,37 +3,23 @@ import type { Place } from "@biometricflow/proto";
 import { DateTime } from "luxon";
 import { RulesTimeline, type RulesVersion } from "../rules/rules-timeline.js";
 import { parseWorkRules } from "../rules/work-rules.js";
+import { RULES_COLUMNS, rulesColumns, rulesOfColumns, type RulesColumns } from "./rules-columns.js";
 
-interface VersionRow {
+interface VersionRow extends RulesColumns {
   place_id: string;
   /** A string when read (64-bit), a number when written. */
   effective_ms: string | number;
   timezone: string;
-  shift_start: string;
-  shift_end: string;
-  grace_minutes: number;
-  min_hours_present: number;
-  weekend_days: number[];
-  holidays: string[];
-  break_minutes: number;
 }
 
-const columns = sql`place_id, effective_ms, timezone, shift_start, shift_end, grace_minutes,
-  min_hours_present, weekend_days, holidays, break_minutes`;
+const columns = sql`place_id, effective_ms, timezone, ${RULES_COLUMNS}`;
 
 function rowOf(place: Place, effectiveMs: number): VersionRow {
-  const r = place.rules;
   return {
     place_id: place.id,
     effective_ms: effectiveMs,
     timezone: place.timezone,
-    shift_start: r?.shiftStart ?? "",
-    shift_end: r?.shiftEnd ?? "",
-    grace_minutes: r?.graceMinutes ?? 0,
-    min_hours_present: r?.minHoursPresent ?? 0,
-    weekend_days: [...(r?.weekendDays ?? [])].sort((a, b) => a - b),
-    holidays: [...(r?.holidays ?? [])].sort(),
-    break_minutes: r?.breakMinutes ?? 0,
+    ...rulesColumns(place.rules),
   };
 }
 
@@ -95,15 +81,7 @@ export class RulesHistoryStore {
     for (const r of rows) {
       let rules;
       try {
-        rules = parseWorkRules({
-          shiftStart: r.shift_start,
-          shiftEnd: r.shift_end,
-          graceMinutes: Number(r.grace_minutes),
-          minHoursPresent: Number(r.min_hours_present),
-          weekendDays: r.weekend_days.map(Number),
-          holidays: r.holidays,
-          breakMinutes: Number(r.break_minutes),
-        });
+        rules = parseWorkRules(rulesOfColumns(r));
       } catch {
         continue; // rules a place sent that do not parse judge nothing (the sync logs them)
       }
