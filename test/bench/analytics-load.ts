@@ -1,8 +1,7 @@
 // Bulk-loads bench:analytics data into ClickHouse: places (with their rules), people, and N
 // punches, straight into the tables (the ingest path is not what this benchmark measures).
 import { migrate, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
-import { PlaceStore } from "@biometricflow/aggregator/dist/store/place-store.js";
-import { UserStore } from "@biometricflow/aggregator/dist/store/user-store.js";
+import { PlaceStore, UserStore } from "@biometricflow/aggregator";
 import { benchPlaces, personDay, rng, type BenchPlace } from "./analytics-dataset.js";
 
 export interface LoadSpec {

@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openClickHouse, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
+import { PunchStore } from "@biometricflow/aggregator";
 import { ServiceProcess } from "@biometricflow/stack";
 import { repoRoot } from "../support/paths.js";
 import { PlaceProcess } from "../support/place.js";
@@ -91,12 +92,8 @@ export interface RunResult {
 }
 
 async function committed(db: ClickHouseDb): Promise<Map<string, number>> {
-  const rows = await db.rows<{ place_id: string; offset: string }>(
-    sql`SELECT place_id, argMax(o, at) AS offset FROM (
-      SELECT place_id, journal_id, max(committed_offset) AS o, max(committed_at_ms) AS at
-      FROM ${db.table("journal_offsets")} GROUP BY place_id, journal_id) GROUP BY place_id`,
-  );
-  return new Map(rows.map((r) => [r.place_id, Number(r.offset)]));
+  const latest = await new PunchStore(db).latestOffsets();
+  return new Map([...latest].map(([place, l]) => [place, l.offset]));
 }
 
 async function run(o: Options, total: number): Promise<RunResult> {

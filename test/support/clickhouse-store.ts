@@ -1,5 +1,6 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
 import type { Punch } from "@biometricflow/proto";
+import { PunchStore } from "@biometricflow/aggregator";
 import { punchKey } from "./site.js";
 
 /** What the aggregator stored, read straight from ClickHouse (the FINAL view: one row per punch). */
@@ -16,12 +17,7 @@ export async function countStored(db: ClickHouseDb, placeId?: string): Promise<n
  * place's journal it read last (offsets are kept per journal: journal_offsets).
  */
 export async function committedOffset(db: ClickHouseDb, placeId: string): Promise<number> {
-  const [row] = await db.rows<{ n: string }>(
-    sql`SELECT argMax(o, at) AS n FROM (
-      SELECT journal_id, max(committed_offset) AS o, max(committed_at_ms) AS at
-      FROM ${db.table("journal_offsets")} WHERE place_id = ${lit.string(placeId)} GROUP BY journal_id)`,
-  );
-  return Number(row?.n ?? 0);
+  return (await new PunchStore(db).latestOffsets()).get(placeId)?.offset ?? 0;
 }
 
 interface StoredRow {

@@ -1,6 +1,7 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
 import { createLogger } from "@biometricflow/telemetry";
 import { aggregatorConfigSchema, type AggregatorConfig } from "../src/config.js";
+import { PunchStore } from "../src/store/punch-store.js";
 import type { FakePlace } from "./fake-place.js";
 
 export const quietLog = createLogger("aggregator-test", process.env.TEST_LOG_LEVEL ?? "silent");
@@ -62,10 +63,5 @@ export async function countDistinct(db: ClickHouseDb): Promise<number> {
 
 /** The committed offset in the place's journal read last (journal_offsets); 0: none yet. */
 export async function committedOffset(db: ClickHouseDb, placeId: string): Promise<number> {
-  const [row] = await db.rows<{ n: string }>(
-    sql`SELECT argMax(o, at) AS n FROM (
-      SELECT journal_id, max(committed_offset) AS o, max(committed_at_ms) AS at
-      FROM ${db.table("journal_offsets")} WHERE place_id = ${lit.string(placeId)} GROUP BY journal_id)`,
-  );
-  return Number(row?.n ?? 0);
+  return (await new PunchStore(db).latestOffsets()).get(placeId)?.offset ?? 0;
 }
