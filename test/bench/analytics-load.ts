@@ -2,7 +2,8 @@
 // punches, straight into the tables (the ingest path is not what this benchmark measures).
 import { migrate, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
 import { PlaceStore, UserStore } from "@biometricflow/aggregator";
-import { benchPlaces, personDay, rng, type BenchPlace } from "./analytics-dataset.js";
+import { mulberry32 } from "@biometricflow/zk";
+import { benchPlaces, personDay, type BenchPlace } from "./analytics-dataset.js";
 
 export interface LoadSpec {
   seed: number;
@@ -81,7 +82,7 @@ export async function loadBenchData(db: ClickHouseDb, spec: LoadSpec): Promise<L
       })),
     );
   }
-  const r = rng(spec.seed);
+  const r = mulberry32(spec.seed);
   const people = places.map((bp) =>
     peopleOf(bp, spec.peoplePerPlace).map((id) => ({ id, habit: r(), gate: Math.floor(r() * 4) })),
   );

@@ -2,7 +2,8 @@ export { loadPlaceConfig, placeConfigSchema, type PlaceConfig, type DeviceConfig
 export { startPlace, type RunningPlace } from "./start-place.js";
 export { Journal } from "./journal/journal.js";
 export { JournalError } from "./journal/journal-error.js";
-export type { Ingest, IngestResult } from "./punches/ingest.js";
+export { createIngest, type Ingest, type IngestResult } from "./punches/ingest.js";
+export { PunchFeed } from "./punches/punch-feed.js";
 export { dedupKey } from "./punches/dedup-key.js";
 export { parseWallClock, wallClockToUtcMs } from "./time/local-time.js";
 export { cachedZone, type OffsetSource } from "./time/zone-offsets.js";

@@ -4,11 +4,10 @@
 // marked so a later run can reuse it (generation is not what the benchmark times).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Journal, cachedZone } from "@biometricflow/place";
-import { PunchFeed } from "@biometricflow/place/dist/punches/punch-feed.js";
-import { createIngest } from "@biometricflow/place/dist/punches/ingest.js";
+import { Journal, PunchFeed, cachedZone, createIngest } from "@biometricflow/place";
 import { PunchSource, type CapturedPunch } from "@biometricflow/proto";
 import { createLogger } from "@biometricflow/telemetry";
+import { mulberry32 } from "@biometricflow/zk";
 
 export const TIMEZONE = "Africa/Lagos";
 export const DEVICES_PER_PLACE = 20;
@@ -28,18 +27,6 @@ export interface JournalSet {
 export const placeId = (p: number): string => `bench-${p}`;
 export const deviceId = (d: number): string => `d${d}`;
 export const deviceSerial = (p: number, d: number): string => `BF${String(p).padStart(3, "0")}D${d}`;
-
-/** Small fast PRNG, so a seed gives the same journals on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const pad = (n: number): string => String(n).padStart(2, "0");
 function wallClock(ms: number): string {
