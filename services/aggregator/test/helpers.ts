@@ -1,6 +1,7 @@
 import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
 import { createLogger } from "@biometricflow/telemetry";
 import { aggregatorConfigSchema, type AggregatorConfig } from "../src/config.js";
+import { eventually as poll } from "../../../test/support/poll.js";
 import { PunchStore } from "../src/store/punch-store.js";
 import type { FakePlace } from "./fake-place.js";
 
@@ -35,14 +36,16 @@ export async function eventually<T>(
   ok: (v: T) => boolean,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`condition not reached in ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  let last: T | undefined;
+  const held = await poll(
+    "condition",
+    async () => {
+      last = await probe();
+      return ok(last) ? { value: last } : undefined;
+    },
+    { timeoutMs, intervalMs: 25, describe: () => JSON.stringify(last) },
+  );
+  return held.value;
 }
 
 export async function countFinal(db: ClickHouseDb, placeId?: string): Promise<number> {

@@ -1,4 +1,5 @@
 // Shared by the client tests: await-able conditions, never bare sleeps.
+import { eventually } from "../../../../test/support/poll.js";
 import { ZkError } from "../../src/protocol/index.js";
 
 /**
@@ -10,11 +11,10 @@ export async function waitFor(
   deadlineMs = 2_000,
   what = "condition",
 ): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`waitFor: ${what} not met within ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually(what, async () => (await condition()) || undefined, {
+    timeoutMs: deadlineMs,
+    intervalMs: 10,
+  });
 }
 
 /** The rejection of `promise`, or a failure when it resolves. */
