@@ -1,51 +1,11 @@
 // WatchPunches with columnar: the same punches as the classic Punch messages, in order, from any
 // offset, in replay and live tail, as PunchBlocks over a real gRPC socket.
-import {
-  PunchSource,
-  type CapturedPunch,
-  type Punch,
-  type PunchBlock,
-  type WatchPunchesResponse,
-} from "@biometricflow/proto";
-import { punches, startTestPlace, take, type TestPlace } from "./helpers.js";
+import { PunchSource, type CapturedPunch, type Punch, type WatchPunchesResponse } from "@biometricflow/proto";
+import { blockPunches, punches, startTestPlace, take, type TestPlace } from "./helpers.js";
 
 let t: TestPlace;
 beforeEach(async () => (t = await startTestPlace()));
 afterEach(() => t.close());
-
-/** String i of a concatenated column (lengths in UTF-8 bytes). */
-function joinedAt(text: string, lengths: number[], i: number): string {
-  const from = lengths.slice(0, i).reduce((a, n) => a + n, 0);
-  return Buffer.from(text)
-    .subarray(from, from + lengths[i]!)
-    .toString();
-}
-
-/** A block's punches as Punch messages, read column by column as a client would. */
-function blockPunches(b: PunchBlock): Punch[] {
-  const s = (i: number | undefined): string => {
-    expect(i).toBeLessThan(b.strings.length);
-    return b.strings[i!]!;
-  };
-  return Array.from({ length: b.count }, (_, i) => ({
-    placeId: s(b.placeIdIndex[i]),
-    deviceId: s(b.deviceIdIndex[i]),
-    deviceSerial: s(b.deviceSerialIndex[i]),
-    userId: s(b.userIdIndex[i]),
-    localTime: new Date(b.localTimeSeconds[i]! * 1000).toISOString().slice(0, 19),
-    punchedAt: new Date(b.punchedAtMs[i]!),
-    punchState: b.punchState[i]!,
-    verifyMethod: b.verifyMethod[i]!,
-    receivedAt: new Date(b.receivedAtMs[i]!),
-    dedupKey: joinedAt(b.dedupKeys, b.dedupKeyLength, i),
-    offset: b.firstOffset + i,
-    trace: {
-      traceparent: joinedAt(b.traceparents, b.traceparentLength, i),
-      tracestate: s(b.tracestateIndex[i]),
-    },
-    source: b.source[i]!,
-  }));
-}
 
 function messagePunches(m: WatchPunchesResponse, columnar: boolean): Punch[] {
   if (!columnar) {

@@ -7,6 +7,8 @@ import {
   PunchSource,
   SupervisorLinkServiceDefinition,
   type CapturedPunch,
+  type Punch,
+  type PunchBlock,
 } from "@biometricflow/proto";
 import { createLogger } from "@biometricflow/telemetry";
 import { placeConfigSchema, type PlaceConfig } from "../src/config.js";
@@ -112,4 +114,76 @@ export class Inbox<T> {
     if (item !== undefined) return Promise.resolve(item);
     return new Promise((resolve) => this.waiting.push(resolve));
   }
+}
+
+/** PunchBlock.packed's columns, in its order: float64 ones first, then uint32 ones. */
+export const PACKED_F64 = ["localTimeSeconds", "punchedAtMs", "receivedAtMs"] as const;
+export const PACKED_U32 = [
+  "placeIdIndex",
+  "deviceIdIndex",
+  "deviceSerialIndex",
+  "userIdIndex",
+  "punchState",
+  "verifyMethod",
+  "dedupKeyLength",
+  "traceparentLength",
+  "tracestateIndex",
+  "source",
+] as const;
+
+/**
+ * A packed block read back into the repeated fields, as a reader that knows the layout sees it;
+ * stringsAt: where the dedup keys' and traceparents' bytes begin in `packed`.
+ */
+export function unpackBlock(b: PunchBlock): { block: PunchBlock; stringsAt: number } {
+  const p = Buffer.from(b.packed);
+  const n = b.count;
+  const block = { ...b };
+  let at = 0;
+  for (const k of PACKED_F64) {
+    block[k] = Array.from({ length: n }, (_, i) => p.readDoubleLE(at + 8 * i));
+    at += 8 * n;
+  }
+  for (const k of PACKED_U32) {
+    block[k] = Array.from({ length: n }, (_, i) => p.readUInt32LE(at + 4 * i));
+    at += 4 * n;
+  }
+  const keyBytes = block.dedupKeyLength.reduce((sum, length) => sum + length, 0);
+  block.dedupKeys = p.toString("utf8", at, at + keyBytes);
+  block.traceparents = p.toString("utf8", at + keyBytes);
+  return { block, stringsAt: at };
+}
+
+/** String i of a concatenated column (lengths in UTF-8 bytes). */
+export function joinedAt(text: string, lengths: number[], i: number): string {
+  const from = lengths.slice(0, i).reduce((a, n) => a + n, 0);
+  return Buffer.from(text)
+    .subarray(from, from + lengths[i]!)
+    .toString();
+}
+
+/** A block's punches as Punch messages, read column by column as a client would. */
+export function blockPunches(b: PunchBlock): Punch[] {
+  const s = (i: number | undefined): string => {
+    expect(i).toBeLessThan(b.strings.length);
+    return b.strings[i!]!;
+  };
+  return Array.from({ length: b.count }, (_, i) => ({
+    placeId: s(b.placeIdIndex[i]),
+    deviceId: s(b.deviceIdIndex[i]),
+    deviceSerial: s(b.deviceSerialIndex[i]),
+    userId: s(b.userIdIndex[i]),
+    localTime: new Date(b.localTimeSeconds[i]! * 1000).toISOString().slice(0, 19),
+    punchedAt: new Date(b.punchedAtMs[i]!),
+    punchState: b.punchState[i]!,
+    verifyMethod: b.verifyMethod[i]!,
+    receivedAt: new Date(b.receivedAtMs[i]!),
+    dedupKey: joinedAt(b.dedupKeys, b.dedupKeyLength, i),
+    offset: b.firstOffset + i,
+    trace: {
+      traceparent: joinedAt(b.traceparents, b.traceparentLength, i),
+      tracestate: s(b.tracestateIndex[i]),
+    },
+    source: b.source[i]!,
+  }));
 }

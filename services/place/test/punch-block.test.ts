@@ -3,10 +3,10 @@
 import { join } from "node:path";
 import { PunchSource } from "@biometricflow/proto";
 import fc from "fast-check";
-import { punchBlock, wallSeconds } from "../src/grpc/punch-block.js";
+import { punchBlock, wallSeconds } from "../src/journal/punch-block.js";
 import { Journal } from "../src/journal/journal.js";
 import type { NewPunch } from "../src/punches/new-punch.js";
-import { tempDir } from "./helpers.js";
+import { PACKED_F64, PACKED_U32, joinedAt, tempDir, unpackBlock } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let journal: Journal;
@@ -39,14 +39,6 @@ function punch(i: number, over: Partial<NewPunch> = {}): NewPunch {
 
 const store = (ps: NewPunch[]): void =>
   void journal.transaction(() => ps.forEach((p) => journal.punches.insertIfNew(p)));
-
-/** String i of a concatenated column (lengths in UTF-8 bytes). */
-function joinedAt(text: string, lengths: number[], i: number): string {
-  const from = lengths.slice(0, i).reduce((a, n) => a + n, 0);
-  return Buffer.from(text)
-    .subarray(from, from + lengths[i]!)
-    .toString();
-}
 
 /** The block read back punch by punch, in the journal's own row shape. */
 function rowsOf(after: number, limit: number) {
@@ -133,35 +125,14 @@ test("packed: the same columns as little-endian arrays and the strings' bytes, t
   store(Array.from({ length: 25 }, (_, i) => punch(i, i === 3 ? { dedupKey: "ключ 🙂", userId: "ü" } : {})));
   const plain = punchBlock(journal.punches.blockAfter(2, 20)!);
   const packed = punchBlock(journal.punches.blockAfter(2, 20)!, true);
-  const n = plain.count;
-  const f64 = ["localTimeSeconds", "punchedAtMs", "receivedAtMs"] as const;
-  const u32 = [
-    "placeIdIndex",
-    "deviceIdIndex",
-    "deviceSerialIndex",
-    "userIdIndex",
-    "punchState",
-    "verifyMethod",
-    "dedupKeyLength",
-    "traceparentLength",
-    "tracestateIndex",
-    "source",
-  ] as const;
   const p = packed.packed;
-  let at = 0;
-  const unpacked = { ...plain, packed: p };
-  for (const k of f64) {
-    unpacked[k] = Array.from({ length: n }, (_, i) => p.readDoubleLE(at + 8 * i));
-    at += 8 * n;
-  }
-  for (const k of u32) {
-    unpacked[k] = Array.from({ length: n }, (_, i) => p.readUInt32LE(at + 4 * i));
-    at += 4 * n;
-  }
+  const { block: unpacked, stringsAt: at } = unpackBlock(packed);
   const keyBytes = Buffer.byteLength(plain.dedupKeys);
   expect(p.subarray(at).toString()).toBe(plain.dedupKeys + plain.traceparents);
   expect(p.length).toBe(at + keyBytes + Buffer.byteLength(plain.traceparents));
   expect(unpacked).toEqual({ ...plain, packed: p });
-  expect([...f64, ...u32].map((k) => packed[k])).toEqual([...f64, ...u32].map(() => []));
+  expect([...PACKED_F64, ...PACKED_U32].map((k) => packed[k])).toEqual(
+    [...PACKED_F64, ...PACKED_U32].map(() => []),
+  );
   expect([packed.dedupKeys, packed.traceparents, packed.strings]).toEqual(["", "", plain.strings]);
 });

@@ -1,7 +1,8 @@
 import { FailedPreconditionError, type KitCallContext } from "@biometricflow/grpc-kit";
 import type { PlaceServiceImplementation } from "@biometricflow/proto";
 import type { PlaceDeps } from "./place-deps.js";
-import { punchBlock } from "./punch-block.js";
+import { SEALED_BLOCK_SIZE } from "../journal/block-table.js";
+import { punchBlock } from "../journal/punch-block.js";
 import { pageSize } from "./requests.js";
 import { punchToProto } from "./to-proto.js";
 
@@ -11,7 +12,8 @@ import { punchToProto } from "./to-proto.js";
  * read, so there is no seam where a punch could be skipped or sent twice. Each yield waits for
  * the client (nice-grpc awaits 'drain'), so a slow subscriber falls behind in the journal, not in
  * this process's memory. With `columnar` each batch goes as one PunchBlock built from columns
- * SQLite aggregates, with no object per punch; otherwise as Punch messages.
+ * SQLite aggregates, with no object per punch, or, packed, as the journal sealed it; otherwise as
+ * Punch messages.
  */
 export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallContext>["watchPunches"] {
   return async function* (req, ctx) {
@@ -28,10 +30,20 @@ export function watchPunches(d: PlaceDeps): PlaceServiceImplementation<KitCallCo
         `from_offset ${last} is past this journal's head ${d.feed.head}: was the journal replaced?`,
       );
     }
+    // Packed blocks as the journal sealed them, when the client takes blocks that large.
+    const fromSealed = req.columnar && req.packed && max >= SEALED_BLOCK_SIZE;
     ctx.abortOnTerminate();
     while (true) {
       if (req.columnar) {
-        const columns = d.journal.punches.blockAfter(last, max);
+        const sealed = fromSealed ? d.journal.blocks.at(last + 1) : undefined;
+        if (sealed) {
+          last += sealed.count;
+          yield { punches: [], headOffset: d.feed.head, block: sealed };
+          continue;
+        }
+        // Up to the next block boundary only, so the read after this one can be a sealed block.
+        const limit = fromSealed ? Math.min(max, SEALED_BLOCK_SIZE - (last % SEALED_BLOCK_SIZE)) : max;
+        const columns = d.journal.punches.blockAfter(last, limit);
         if (columns) {
           const block = punchBlock(columns, req.packed);
           last = block.firstOffset + block.count - 1;

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { AuditTable } from "./audit-table.js";
+import { BlockTable } from "./block-table.js";
 import { DeviceTable } from "./device-table.js";
 import { JournalError } from "./journal-error.js";
 import { migrate } from "./migrations.js";
@@ -21,6 +22,8 @@ import { UserTable } from "./user-table.js";
  */
 export class Journal {
   readonly punches: PunchTable;
+  /** The punches again as sealed WatchPunches blocks, for replays. */
+  readonly blocks: BlockTable;
   readonly devices: DeviceTable;
   readonly users: UserTable;
   readonly audit: AuditTable;
@@ -33,6 +36,7 @@ export class Journal {
     placeId: string,
   ) {
     this.punches = new PunchTable(db, placeId);
+    this.blocks = new BlockTable(db);
     this.devices = new DeviceTable(db);
     this.users = new UserTable(db);
     this.audit = new AuditTable(db);
@@ -53,7 +57,9 @@ export class Journal {
       db.pragma("synchronous = FULL");
       db.exec("BEGIN IMMEDIATE; COMMIT"); // take the exclusive lock now, not at the first write
       migrate(db);
-      return new Journal(db, placeId);
+      const journal = new Journal(db, placeId);
+      journal.sealPending();
+      return journal;
     } catch (err) {
       db?.close();
       if (err instanceof JournalError) throw err;
@@ -64,6 +70,16 @@ export class Journal {
           : (err as Error).message;
       throw new JournalError(`cannot open journal ${path}: ${why}`, { cause: err });
     }
+  }
+
+  /**
+   * Seal the punches no block holds yet (a journal written before punch_blocks existed), a
+   * hundred blocks per transaction so the writer is never held long.
+   */
+  private sealPending(): void {
+    let sealed: number;
+    do sealed = this.transaction(() => this.blocks.seal(this.punches, 100));
+    while (sealed === 100);
   }
 
   /** Run fn in one IMMEDIATE transaction: all of it is stored, or none. */

@@ -93,6 +93,18 @@ export const migrations: readonly string[] = [
   INSERT INTO journal_identity (journal_id, created_at_ms)
     VALUES (lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
   `,
+  `
+  -- Each complete run of offsets [first_offset, first_offset + count - 1] once more, as the packed
+  -- PunchBlock WatchPunches sends (strings: its string table as a JSON array; packed: its columns),
+  -- written in the transaction that completes the run: a replay reads one row per block instead
+  -- of building the block from a thousand punch rows. The punch rows stay the journal's truth.
+  CREATE TABLE punch_blocks (
+    first_offset INTEGER PRIMARY KEY,
+    count        INTEGER NOT NULL,
+    strings      TEXT    NOT NULL,
+    packed       BLOB    NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -108,6 +108,7 @@ export function storeGroups(
         if (g.cursor) d.journal.devices.saveCursor(g.deviceId, g.cursor, nowMs);
         stored[i] = n;
       });
+      d.journal.blocks.seal(d.journal.punches); // in this transaction: a block always matches its rows
       return d.journal.punches.head();
     });
   } catch (err) {

@@ -1,9 +1,9 @@
 import { endianness } from "node:os";
 import type { PunchBlock } from "@biometricflow/proto";
-import type { JournalBlock } from "../journal/punch-table.js";
+import type { JournalBlock } from "./punch-table.js";
 
 /** PunchBlock.packed is little-endian: typed arrays write it only on such a machine. */
-const LITTLE_ENDIAN = endianness() === "LE";
+export const LITTLE_ENDIAN = endianness() === "LE";
 
 /**
  * A journal block (PunchTable.blockAfter) as a PunchBlock (WatchPunches with columnar): the
