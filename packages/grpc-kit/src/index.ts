@@ -23,3 +23,4 @@ export {
   type DeadlineOptions,
 } from "./channel-client.js";
 export { tokenAuthMiddleware, tokenMiddleware, type TokenAuth } from "./token-auth.js";
+export { letHeapGrow } from "./heap-growth.js";

@@ -10,6 +10,7 @@ import { ConfigError } from "@biometricflow/config";
 import { createLogger, startTelemetry } from "@biometricflow/telemetry";
 import { loadAggregatorCommand } from "./config.js";
 import { startAggregator } from "./start-aggregator.js";
+import { letHeapGrow } from "@biometricflow/grpc-kit";
 
 /** A start-up failure with nothing more to say than its message. */
 class StartupError extends Error {}
@@ -26,6 +27,7 @@ async function migrateOrExplain(ch: OpenClickHouse): Promise<MigrationResult> {
 // bf-aggregator [migrate]: config -> logger -> telemetry -> ClickHouse -> migrate -> followers +
 // gRPC -> one READY line on stdout. SIGTERM/SIGINT: stop serving, store and commit, exit 0.
 async function main(): Promise<void> {
+  letHeapGrow(); // a streaming service otherwise spends its CPU in back-to-back full GCs
   const command = loadAggregatorCommand(process.argv.slice(2), process.env);
   const log = createLogger("aggregator");
 

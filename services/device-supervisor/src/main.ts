@@ -1,5 +1,5 @@
 import { ConfigError } from "@biometricflow/config";
-import { startGrpcServer } from "@biometricflow/grpc-kit";
+import { letHeapGrow, startGrpcServer } from "@biometricflow/grpc-kit";
 import { SupervisorServiceDefinition } from "@biometricflow/proto";
 import { createLogger, startTelemetry } from "@biometricflow/telemetry";
 import { loadSupervisorConfig } from "./config.js";
@@ -7,6 +7,7 @@ import { supervisorService } from "./status/supervisor-service.js";
 import { startSupervisor } from "./supervisor.js";
 
 async function main(): Promise<void> {
+  letHeapGrow(); // a streaming service otherwise spends its CPU in back-to-back full GCs
   const config = loadSupervisorConfig(process.argv.slice(2));
   const log = createLogger("device-supervisor");
   const telemetry = startTelemetry("device-supervisor", log);

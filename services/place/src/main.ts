@@ -4,12 +4,14 @@ import { loadPlaceConfig, placeConfigFile } from "./config.js";
 import { watchConfig } from "./config-reload/watch-config.js";
 import { JournalError } from "./journal/journal-error.js";
 import { startPlace } from "./start-place.js";
+import { letHeapGrow } from "@biometricflow/grpc-kit";
 
 /** Edits within this window (write, rename, touch) make one reload. */
 const RELOAD_DEBOUNCE_MS = 300;
 
 // bf-place: config -> logger -> telemetry -> journal + gRPC -> SERVING -> one READY line on stdout.
 async function main(): Promise<void> {
+  letHeapGrow(); // a streaming service otherwise spends its CPU in back-to-back full GCs
   const argv = process.argv.slice(2);
   const config = loadPlaceConfig(argv, process.env);
   const log = createLogger("place").child({ place: config.id });
