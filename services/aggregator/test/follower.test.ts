@@ -38,7 +38,7 @@ function journalStream(journal: readonly Punch[]) {
 }
 
 onlyLocal(
-  "ClickHouse down: the stream is not read past one batch, and everything is stored once it is back",
+  "ClickHouse down: the stream is not read past two batches, and everything is stored once it is back",
   async () => {
     const place = new FakePlace(placeOf("bp"), 1);
     place.append(manyPunches(5_000));
@@ -46,10 +46,14 @@ onlyLocal(
     const status = new IngestStatusBoard([{ id: "bp", grpc: "in-process" }]);
     const stop = new AbortController();
     await ch.local!.stopServer();
+    const store = new PunchStore(ch.db);
+    const insert = store.insertPunches.bind(store);
+    let inserts = 0; // attempts, failed ones included
+    store.insertPunches = (rows) => (inserts++, insert(rows));
     const follower = new PlaceFollower({
       placeId: "bp",
       watch,
-      store: new PunchStore(ch.db),
+      store,
       hub: new LiveHub(10),
       status,
       log: quietLog,
@@ -61,8 +65,20 @@ onlyLocal(
         () => status.snapshot()[0]!.lastError,
         (e) => e.startsWith("ClickHouse insert"),
       );
-      // At most one batch (4 messages) buffered plus the one read that is pending.
-      expect(counter.pulled).toBeLessThanOrEqual(5);
+      // The batch being stored and the next one full (4 messages each), then no more reading but
+      // the one read that is pending.
+      await eventually(
+        () => follower.position.buffered,
+        (n) => n === 400,
+      );
+      expect(counter.pulled).toBeLessThanOrEqual(9);
+      // And so it stays while the inserts keep failing.
+      const tried = inserts;
+      await eventually(
+        () => inserts,
+        (n) => n >= tried + 2,
+      );
+      expect([follower.position.buffered, counter.pulled <= 9]).toEqual([400, true]);
       await ch.local!.startServer();
       await eventually(
         () => committedOffset(ch.db, "bp"),

@@ -57,8 +57,14 @@ export interface FollowerDeps {
  * dropped and retried, so the place's ingest stalls loudly instead of losing the punch); the
  * punch objects are kept only for StreamPunches subscribers present when it arrived.
  *
- * Backpressure: while an insert is pending or retried the stream is not read, so gRPC flow
- * control holds the place back; memory is bounded by batchSize plus what the stream buffers.
+ * A full batch is stored while the next one fills, one store at a time so offsets are committed
+ * in order: the place and the aggregator's decoding keep working during an insert instead of
+ * idling (ClickHouse inserts bigger batches for less CPU a row, but a follower that stops reading
+ * for each one leaves the cores idle meanwhile).
+ *
+ * Backpressure: when the next batch is full before the previous one is stored (an insert pending
+ * or retried) the stream is not read, so gRPC flow control holds the place back; memory is bounded
+ * by two batches plus what the stream buffers.
  * A dropped link is retried with backoff from the newest offset received; other places' followers
  * are independent of this one.
  *
@@ -69,6 +75,10 @@ export interface FollowerDeps {
  */
 export class PlaceFollower {
   private buffer: Batch;
+  /** The batch being stored while `buffer` fills; kept after a store cut short, to store again. */
+  private storing: { batch: Batch; done: Promise<void> } | undefined;
+  /** The rows buffer of the last batch stored, for the next one. */
+  private spare: RowBinaryBatch | undefined;
   private received = 0;
   private committed = 0;
   private head = 0;
@@ -90,7 +100,12 @@ export class PlaceFollower {
 
   /** Newest offset read from the place, newest stored and committed, punches held in memory. */
   get position(): { received: number; committed: number; buffered: number } {
-    return { received: this.received, committed: this.committed, buffered: this.buffer.rows.rows };
+    return { received: this.received, committed: this.committed, buffered: this.held };
+  }
+
+  /** Punches received and not yet stored. */
+  private get held(): number {
+    return this.buffer.rows.rows + (this.storing?.batch.rows.rows ?? 0);
   }
 
   /**
@@ -131,12 +146,12 @@ export class PlaceFollower {
       }
     }
     this.d.status.update(this.d.placeId, { connected: false });
-    if (this.buffer.rows.rows === 0) return;
+    if (this.held === 0) return;
     try {
       await this.flush(AbortSignal.timeout(finalFlushMs));
     } catch {
       this.d.log.warn(
-        { place: this.d.placeId, punches: this.buffer.rows.rows, committed: this.committed },
+        { place: this.d.placeId, punches: this.held, committed: this.committed },
         "could not store the last punches before exit; they are replayed at the next start",
       );
     }
@@ -171,14 +186,14 @@ export class PlaceFollower {
             ? await next
             : await nextOrTimeout(next, rows.firstAt + this.d.options.flushMs - Date.now());
         if (r === TIMEOUT) {
-          await this.flush(signal); // the stream is not read meanwhile: backpressure
+          await this.handOff(signal);
           continue;
         }
         if (r.done) return;
         if (first) onData();
         first = false;
         this.accept(r.value);
-        if (this.buffer.rows.rows >= this.d.options.batchSize) await this.flush(signal);
+        if (this.buffer.rows.rows >= this.d.options.batchSize) await this.handOff(signal);
         next = it.next();
       }
     } finally {
@@ -254,11 +269,47 @@ export class PlaceFollower {
     return true;
   }
 
-  /** Insert the buffer, then commit its newest offset; retried (with backoff) until done or aborted. */
-  private async flush(signal: AbortSignal): Promise<void> {
+  /**
+   * Start storing the buffer and go on reading into a fresh one. Waits for the batch stored before
+   * (the stream is not read meanwhile: backpressure), so there is one store at a time.
+   */
+  private async handOff(signal: AbortSignal): Promise<void> {
+    await this.settle(signal);
     const batch = this.buffer;
+    if (batch.rows.rows === 0) return;
+    this.buffer = this.newBatch(this.spare);
+    this.spare = undefined;
+    const done = this.store(batch, signal).then(() => {
+      this.spare = batch.rows;
+    });
+    done.catch(() => undefined); // seen by settle()
+    this.storing = { batch, done };
+  }
+
+  /** Wait until the batch being stored is stored; one whose store was cut short is stored again. */
+  private async settle(signal: AbortSignal): Promise<void> {
+    const pending = this.storing;
+    if (!pending) return;
+    const stored = await pending.done.then(
+      () => true,
+      () => false, // only an abort ends a store early: try again under this signal
+    );
+    if (!stored) await this.store(pending.batch, signal);
+    this.storing = undefined;
+  }
+
+  /** Store all that is held: the batch being stored, then the buffer. */
+  private async flush(signal: AbortSignal): Promise<void> {
+    await this.settle(signal);
+    const batch = this.buffer;
+    if (batch.rows.rows === 0) return;
+    await this.store(batch, signal);
+    this.buffer = this.newBatch(batch.rows);
+  }
+
+  /** Insert a batch, then commit its newest offset; retried (with backoff) until done or aborted. */
+  private async store(batch: Batch, signal: AbortSignal): Promise<void> {
     const { rows } = batch;
-    if (rows.rows === 0) return;
     const last = rows.lastOffset;
     const { placeId, store, options, log } = this.d;
     const onError = (what: string) => (err: unknown, attempt: number, delayMs: number) => {
@@ -279,7 +330,6 @@ export class PlaceFollower {
       onError: onError("offset commit"),
     });
     this.committed = last;
-    this.buffer = this.newBatch(rows);
     this.d.status.update(placeId, { committedOffset: last, lastError: "" });
     if (batch.live.length > 0) this.d.hub.publish(batch.live);
   }
