@@ -1,9 +1,10 @@
+import { createRequire } from "node:module";
 import { diag, DiagLogLevel } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import type { Logger } from "pino";
+
+// The SDK and its exporter take about half a second to load (most of a service's start-up, and
+// of a catch-up's first second): loaded only when tracing is on.
+const load = createRequire(__filename);
 
 export interface Telemetry {
   /** True when traces are exported (an OTLP endpoint is configured). */
@@ -33,6 +34,16 @@ export function startTelemetry(serviceName: string, log?: Logger): Telemetry {
       DiagLogLevel.WARN,
     );
   }
+  const { OTLPTraceExporter } = load(
+    "@opentelemetry/exporter-trace-otlp-grpc",
+  ) as typeof import("@opentelemetry/exporter-trace-otlp-grpc");
+  const { resourceFromAttributes } = load(
+    "@opentelemetry/resources",
+  ) as typeof import("@opentelemetry/resources");
+  const { NodeSDK } = load("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const { ATTR_SERVICE_NAME } = load(
+    "@opentelemetry/semantic-conventions",
+  ) as typeof import("@opentelemetry/semantic-conventions");
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? serviceName }),
     traceExporter: new OTLPTraceExporter(),

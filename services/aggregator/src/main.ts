@@ -7,10 +7,10 @@ import {
   type OpenClickHouse,
 } from "@biometricflow/clickhouse";
 import { ConfigError } from "@biometricflow/config";
+import { letHeapGrow } from "@biometricflow/grpc-kit";
 import { createLogger, startTelemetry } from "@biometricflow/telemetry";
 import { loadAggregatorCommand } from "./config.js";
 import { startAggregator } from "./start-aggregator.js";
-import { letHeapGrow } from "@biometricflow/grpc-kit";
 
 /** A start-up failure with nothing more to say than its message. */
 class StartupError extends Error {}
