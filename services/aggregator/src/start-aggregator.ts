@@ -8,6 +8,7 @@ import { analyticsService } from "./analytics/analytics-service.js";
 import type { AggregatorConfig } from "./config.js";
 import { runHealthMonitor } from "./health-monitor.js";
 import { IngestStatusBoard } from "./ingest/ingest-status.js";
+import { InsertQueue } from "./ingest/insert-queue.js";
 import { LiveHub } from "./ingest/live-hub.js";
 import { PlaceFollower } from "./ingest/place-follower.js";
 import { connectPlace, verifiedWatch } from "./ingest/verified-watch.js";
@@ -65,6 +66,8 @@ export async function startAggregator(
   // during an outage): not the listener leak Node's default limit of 10 warns about.
   setMaxListeners(0, stop.signal);
   const tasks: Promise<void>[] = [];
+  // Batches of all places go out as one insert when they wait together (fewer, larger parts).
+  const inserts = new InsertQueue((rows) => punches.insertPunches(rows), 4 * ingest.batchSize);
   const channels = config.places.map((target) => {
     const plog = log.child({ place: target.id });
     const { client, close } = createChannelClient(PlaceServiceDefinition, target.grpc, {
@@ -76,6 +79,7 @@ export async function startAggregator(
       watch: (fromOffset, signal, journalId) =>
         verifiedWatch(client, { journalId, fromOffset, maxBatch: ingest.streamBatch }, signal),
       store: punches,
+      inserts,
       hub,
       status,
       log: plog,

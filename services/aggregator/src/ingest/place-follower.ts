@@ -5,6 +5,7 @@ import { writePunchRow } from "../store/punch-row.js";
 import type { PunchStore } from "../store/punch-store.js";
 import { Backoff, retry, sleep } from "./backoff.js";
 import type { IngestStatusBoard } from "./ingest-status.js";
+import { InsertQueue } from "./insert-queue.js";
 import { InsertSpans } from "./insert-spans.js";
 import { journalStart } from "./journal-start.js";
 import type { LiveHub } from "./live-hub.js";
@@ -41,6 +42,8 @@ export interface FollowerDeps {
    */
   watch(fromOffset: number, signal: AbortSignal, journalId: string): AsyncIterable<WatchPunchesResponse>;
   store: PunchStore;
+  /** Where the batches' rows go: shared by the followers of all places (one insert at a time). */
+  inserts?: InsertQueue;
   hub: LiveHub;
   status: IngestStatusBoard;
   log: Logger;
@@ -79,6 +82,7 @@ export class PlaceFollower {
   private storing: { batch: Batch; done: Promise<void> } | undefined;
   /** The rows buffer of the last batch stored, for the next one. */
   private spare: RowBinaryBatch | undefined;
+  private readonly inserts: InsertQueue;
   private received = 0;
   private committed = 0;
   private head = 0;
@@ -89,6 +93,7 @@ export class PlaceFollower {
 
   constructor(private readonly d: FollowerDeps) {
     this.buffer = this.newBatch();
+    this.inserts = d.inserts ?? new InsertQueue((rows) => d.store.insertPunches(rows), d.options.batchSize);
     if (!d.connect) this.journalId = ""; // one journal: run()'s startOffset is where to read from
   }
 
@@ -322,7 +327,7 @@ export class PlaceFollower {
     };
     const policy = { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs, signal };
     await batch.spans.around(rows.rows, () =>
-      retry(() => store.insertPunches(rows.bytes), { ...policy, onError: onError("insert") }),
+      retry(() => this.inserts.add(rows.bytes, rows.rows), { ...policy, onError: onError("insert") }),
     );
     const key = this.offsetKey;
     await retry(() => store.commitOffset(placeId, key, last, Math.max(this.head, last)), {
