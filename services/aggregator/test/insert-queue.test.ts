@@ -20,7 +20,9 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 test("batches that wait while an insert runs go out together as the next insert, in order", async () => {
   const { calls, insert } = manualInsert();
   const q = new InsertQueue(insert, 10);
+  expect(q.idle).toBe(true);
   const first = q.add(batch("a"), 1);
+  expect(q.idle).toBe(false);
   const later = [q.add(batch("b"), 2), q.add(batch("c"), 3), q.add(batch("d"), 4)];
   expect(calls.map((c) => c.rows)).toEqual(["a"]); // one at a time
   calls[0]!.settle();
@@ -29,6 +31,8 @@ test("batches that wait while an insert runs go out together as the next insert,
   expect(calls.map((c) => c.rows)).toEqual(["a", "bcd"]);
   calls[1]!.settle();
   await Promise.all(later);
+  await flush();
+  expect(q.idle).toBe(true);
 });
 
 test("a group stops at maxRows (a batch larger than that still goes, alone)", async () => {

@@ -21,6 +21,11 @@ export class InsertQueue {
     private readonly maxRows: number,
   ) {}
 
+  /** True when no insert runs or waits: ClickHouse has nothing of ours to do. */
+  get idle(): boolean {
+    return !this.running && this.waiting.length === 0;
+  }
+
   /** Store `count` rows (RowBinary); settles when the insert that carries them does. */
   add(rows: Buffer, count: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {

@@ -198,7 +198,7 @@ export class PlaceFollower {
         if (first) onData();
         first = false;
         this.accept(r.value);
-        if (this.buffer.rows.rows >= this.d.options.batchSize) await this.handOff(signal);
+        if (this.full()) await this.handOff(signal);
         next = it.next();
       }
     } finally {
@@ -272,6 +272,17 @@ export class PlaceFollower {
       );
     }
     return true;
+  }
+
+  /**
+   * Time to store the buffer: it holds batchSize, or a tenth of that while no insert runs or waits
+   * (so ClickHouse starts as soon as punches come and is never idle while they do; while it is
+   * busy, batches grow to batchSize, fewer and larger inserts).
+   */
+  private full(): boolean {
+    const { rows } = this.buffer.rows;
+    const { batchSize } = this.d.options;
+    return rows >= batchSize || (rows >= batchSize / 10 && !this.storing && this.inserts.idle);
   }
 
   /**
