@@ -1,6 +1,6 @@
 // Punch messages as the PunchBlock a place sends for WatchPunches with columnar: what the fake
 // place and the in-process journal streams send, so the follower reads blocks in tests.
-import type { Punch, PunchBlock } from "@biometricflow/proto";
+import { PunchBlock, type Punch } from "@biometricflow/proto";
 
 const wall = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 
@@ -64,23 +64,6 @@ export function packedBlockOf(punches: readonly Punch[]): PunchBlock {
   for (const column of f64) for (const v of column) at = numbers.writeDoubleLE(v, at);
   for (const column of u32) for (const v of column) at = numbers.writeUInt32LE(v, at);
   const packed = Buffer.concat([numbers, Buffer.from(b.dedupKeys), Buffer.from(b.traceparents)]);
-  return {
-    ...b,
-    placeIdIndex: [],
-    deviceIdIndex: [],
-    deviceSerialIndex: [],
-    userIdIndex: [],
-    localTimeSeconds: [],
-    punchedAtMs: [],
-    punchState: [],
-    verifyMethod: [],
-    receivedAtMs: [],
-    dedupKeys: "",
-    dedupKeyLength: [],
-    traceparents: "",
-    traceparentLength: [],
-    tracestateIndex: [],
-    source: [],
-    packed,
-  };
+  // Only the fields a packed block sends; the repeated ones stay empty.
+  return PunchBlock.fromPartial({ firstOffset: b.firstOffset, count: b.count, strings: b.strings, packed });
 }

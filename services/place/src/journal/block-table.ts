@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { PunchBlock } from "@biometricflow/proto";
+import { PunchBlock } from "@biometricflow/proto";
 import { punchBlock } from "./punch-block.js";
 import type { PunchTable } from "./punch-table.js";
 
@@ -38,27 +38,12 @@ export class BlockTable {
   at(firstOffset: number): PunchBlock | undefined {
     const r = this.select.get(firstOffset);
     if (!r) return undefined;
-    return {
+    return PunchBlock.fromPartial({
       firstOffset,
       count: r[0] as number,
       strings: JSON.parse(r[1] as string) as string[],
-      placeIdIndex: [],
-      deviceIdIndex: [],
-      deviceSerialIndex: [],
-      userIdIndex: [],
-      localTimeSeconds: [],
-      punchedAtMs: [],
-      punchState: [],
-      verifyMethod: [],
-      receivedAtMs: [],
-      dedupKeys: "",
-      dedupKeyLength: [],
-      traceparents: "",
-      traceparentLength: [],
-      tracestateIndex: [],
-      source: [],
       packed: r[2] as Buffer,
-    };
+    });
   }
 
   /** The last offset sealed, 0 when none is. */
