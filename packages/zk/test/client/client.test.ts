@@ -9,33 +9,15 @@ import {
   type AttLogEvent,
   type ZkUser,
 } from "../../src/protocol/index.js";
-import { startDevice, type DeviceServer, type StartDeviceOptions } from "../../src/simulator/index.js";
-import { secondsBetween, zkRejection } from "./helpers.js";
+import type { DeviceServer, StartDeviceOptions } from "../../src/simulator/index.js";
+import { secondsBetween, simulatorFixtures, zkRejection } from "./helpers.js";
 
 jest.setTimeout(20_000);
 
-const devices: DeviceServer[] = [];
-const clients: ZkClient[] = [];
-
-async function device(options: StartDeviceOptions): Promise<DeviceServer> {
-  const d = await startDevice({ seed: 41, ...options });
-  devices.push(d);
-  return d;
-}
-
-async function connected(d: DeviceServer, options: Partial<ZkClientOptions>): Promise<ZkClient> {
-  const client = new ZkClient({ host: d.host, port: d.port, timeoutMs: 2_000, ...options });
-  clients.push(client);
-  await client.connect();
-  return client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnect().catch(() => undefined)));
-});
-afterAll(async () => {
-  await Promise.all(devices.splice(0).map((d) => d.close()));
-});
+const sim = simulatorFixtures();
+const device = (options: StartDeviceOptions): Promise<DeviceServer> => sim.device({ seed: 41, ...options });
+const connected = (d: DeviceServer, options: Partial<ZkClientOptions>): Promise<ZkClient> =>
+  sim.connected(d, options);
 
 describe.each(["tcp", "udp"] as const)("ZkClient over %s", (transport) => {
   let modern: DeviceServer;

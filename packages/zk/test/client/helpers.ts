@@ -1,6 +1,8 @@
 // Shared by the client tests: await-able conditions, never bare sleeps.
 import { eventually } from "../../../../test/support/poll.js";
+import { ZkClient, type ZkClientOptions } from "../../src/client/index.js";
 import { ZkError } from "../../src/protocol/index.js";
+import { startDevice, type DeviceServer, type StartDeviceOptions } from "../../src/simulator/index.js";
 
 /**
  * Poll `condition` until it holds; reject once `deadlineMs` has passed. Only for state that
@@ -46,4 +48,35 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 /** Seconds between two "YYYY-MM-DDTHH:mm:ss" wall clocks (b - a), read as UTC arithmetic. */
 export function secondsBetween(a: string, b: string): number {
   return (Date.parse(`${b}Z`) - Date.parse(`${a}Z`)) / 1000;
+}
+
+/**
+ * Simulated devices and connected clients for one test file: clients are disconnected after each
+ * test, devices closed after all of them.
+ */
+export function simulatorFixtures(): {
+  device(options: StartDeviceOptions): Promise<DeviceServer>;
+  connected(d: DeviceServer, options?: Partial<ZkClientOptions>): Promise<ZkClient>;
+} {
+  const devices: DeviceServer[] = [];
+  const clients: ZkClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.disconnect().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await Promise.all(devices.splice(0).map((d) => d.close()));
+  });
+  return {
+    async device(options) {
+      const d = await startDevice(options);
+      devices.push(d);
+      return d;
+    },
+    async connected(d, options = {}) {
+      const client = new ZkClient({ host: d.host, port: d.port, timeoutMs: 2_000, ...options });
+      clients.push(client);
+      await client.connect();
+      return client;
+    },
+  };
 }

@@ -1,29 +1,16 @@
 // A device log holding records no client can decode (an impossible time, zk-protocol.md §4),
 // read with ZkClient from the real simulator over real sockets: every readable record comes back,
 // every unreadable one is reported with its position and bytes, and nothing is silently left out.
-import { ZkClient } from "../../src/client/index.js";
+import type { ZkClient } from "../../src/client/index.js";
 import { ZkUnreadableRecordsError, decodeAttendanceRecords } from "../../src/protocol/index.js";
-import { startDevice, type DeviceServer } from "../../src/simulator/index.js";
-import { zkRejection } from "./helpers.js";
+import type { DeviceServer } from "../../src/simulator/index.js";
+import { simulatorFixtures, zkRejection } from "./helpers.js";
 
 jest.setTimeout(20_000);
 
-const devices: DeviceServer[] = [];
-const clients: ZkClient[] = [];
-
-async function open(d: DeviceServer, transport: "tcp" | "udp" = "tcp"): Promise<ZkClient> {
-  const client = new ZkClient({ host: d.host, port: d.port, timeoutMs: 2_000, transport });
-  clients.push(client);
-  await client.connect();
-  return client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnect().catch(() => undefined)));
-});
-afterAll(async () => {
-  await Promise.all(devices.splice(0).map((d) => d.close()));
-});
+const sim = simulatorFixtures();
+const open = (d: DeviceServer, transport: "tcp" | "udp" = "tcp"): Promise<ZkClient> =>
+  sim.connected(d, { transport });
 
 describe.each([
   ["modern", "tcp"],
@@ -32,8 +19,7 @@ describe.each([
   let d: DeviceServer;
   let good: ReturnType<DeviceServer["state"]["attendance"]>;
   beforeAll(async () => {
-    d = await startDevice({ seed: 7, users: 20, records: 3_000, profile, preload: true });
-    devices.push(d);
+    d = await sim.device({ seed: 7, users: 20, records: 3_000, profile, preload: true });
     good = d.state.attendance();
     const size = d.state.format.attendanceSize;
     const before = Buffer.from(d.state.attendanceBytes().subarray(1_234 * size, 1_235 * size));
@@ -84,8 +70,7 @@ describe.each([
 });
 
 test("an appended corrupt record: later punches are read after it, positions line up", async () => {
-  const d = await startDevice({ seed: 8, users: 5, records: 10, preload: true });
-  devices.push(d);
+  const d = await sim.device({ seed: 8, users: 5, records: 10, preload: true });
   const planted = d.plantCorruptRecord({ timeValue: 0xffffffff });
   const later = d.punch({ timestamp: "2024-05-06T09:10:11" });
   const client = await open(d);
@@ -104,8 +89,7 @@ test("an appended corrupt record: later punches are read after it, positions lin
 });
 
 test("the simulator refuses to plant a time that is not corrupt, or a position the log lacks", async () => {
-  const d = await startDevice({ seed: 9, users: 5, records: 3, preload: true });
-  devices.push(d);
+  const d = await sim.device({ seed: 9, users: 5, records: 3, preload: true });
   expect(() => d.plantCorruptRecord({ timeValue: 0 })).toThrow(/valid time 2000-01-01T00:00:00/);
   expect(() => d.plantCorruptRecord({ index: 3 })).toThrow(/no attendance record 3; the log holds 0..2/);
   // Planting twice in place leaves an already corrupt record as it is.
