@@ -84,6 +84,16 @@ function captured(n: number, start: string, user = (i: number) => `u${i % 20}`):
 const ingest = (device: "d1" | "d2", punches: CapturedPunch[]) =>
   link!.client.ingestPunches({ deviceId: device, deviceSerial: `SER-${device}`, punches });
 
+/** The aggregator following the real place, with small batches so tests see several. */
+const followConfig = () =>
+  aggregatorConfigSchema.parse({
+    places: [{ id: "real-site", grpc: `127.0.0.1:${port}` }],
+    grpc: { host: "127.0.0.1", port: 0 },
+    ingest: { batchSize: 100, flushMs: 20, streamBatch: 40, retryInitialMs: 20, retryMaxMs: 200 },
+  });
+/** The running aggregator's ingest status of the real place. */
+const ingestOf = () => app!.status.snapshot().find((p) => p.placeId === "real-site")!;
+
 suite("with the real place service", () => {
   beforeAll(async () => {
     ch = await openTestClickHouse();
@@ -114,12 +124,7 @@ suite("with the real place service", () => {
 
   test("stores every journal punch once, through a place crash and replays", async () => {
     await ingest("d1", captured(300, "2024-05-06T07:00:00"));
-    const config = aggregatorConfigSchema.parse({
-      places: [{ id: "real-site", grpc: `127.0.0.1:${port}` }],
-      grpc: { host: "127.0.0.1", port: 0 },
-      ingest: { batchSize: 100, flushMs: 20, streamBatch: 40, retryInitialMs: 20, retryMaxMs: 200 },
-    });
-    app = await startAggregator(config, ch.db, quietLog);
+    app = await startAggregator(followConfig(), ch.db, quietLog);
     await eventually(
       () => committedOffset(ch.db, "real-site"),
       (n) => n === 300,
@@ -163,18 +168,12 @@ suite("with the real place service", () => {
   }, 60_000);
 
   test("a journal replaced under the same place id (offsets from 1 again) is read from its start: nothing skipped", async () => {
-    const config = aggregatorConfigSchema.parse({
-      places: [{ id: "real-site", grpc: `127.0.0.1:${port}` }],
-      grpc: { host: "127.0.0.1", port: 0 },
-      ingest: { batchSize: 100, flushMs: 20, streamBatch: 40, retryInitialMs: 20, retryMaxMs: 200 },
-    });
-    app ??= await startAggregator(config, ch.db, quietLog); // when run alone
+    app ??= await startAggregator(followConfig(), ch.db, quietLog); // when run alone
     await ingest("d1", captured(50, "2024-05-08T07:00:00"));
     const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);
     const old = await placeApi.client.getPlace({});
     placeApi.close();
     expect(old.headOffset).toBeGreaterThanOrEqual(50);
-    const ingestOf = () => app!.status.snapshot().find((p) => p.placeId === "real-site")!;
     await eventually(ingestOf, (p) => p.journalId === old.journalId && p.committedOffset === old.headOffset);
     const oldPunches = await countFinal(ch.db, "real-site");
     expect(oldPunches).toBe(old.headOffset);
@@ -203,13 +202,7 @@ suite("with the real place service", () => {
   }, 60_000);
 
   test("a journal restored from a backup (same id, offsets reused past the backup) is read again: nothing skipped", async () => {
-    const config = aggregatorConfigSchema.parse({
-      places: [{ id: "real-site", grpc: `127.0.0.1:${port}` }],
-      grpc: { host: "127.0.0.1", port: 0 },
-      ingest: { batchSize: 100, flushMs: 20, streamBatch: 40, retryInitialMs: 20, retryMaxMs: 200 },
-    });
-    app ??= await startAggregator(config, ch.db, quietLog); // when run alone
-    const ingestOf = () => app!.status.snapshot().find((p) => p.placeId === "real-site")!;
+    app ??= await startAggregator(followConfig(), ch.db, quietLog); // when run alone
     const journalFiles = (from: string) => readdirSync(from).filter((f) => f.startsWith("journal.db"));
     await ingest("d1", captured(40, "2024-07-01T07:00:00"));
     const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);

@@ -92,6 +92,16 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new HttpError(400, `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
 }
 
+/** What a device refuses (a punch, a fault spec, a clock it cannot take) is the caller's 400. */
+function refusedAs400<T>(act: () => T): T {
+  try {
+    return act();
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(400, (err as Error).message);
+  }
+}
+
 function summary(device: DeviceServer, index: number, counts: boolean): Record<string, unknown> {
   const s = device.state;
   return {
@@ -130,41 +140,23 @@ export async function startControlServer(
       case "GET ":
         return [200, summary(device, index, true)];
       case "POST punch":
-        try {
-          return [201, device.punch(parse(punchBody, body))];
-        } catch (err) {
-          if (err instanceof HttpError) throw err;
-          throw new HttpError(400, (err as Error).message);
-        }
+        return [201, refusedAs400(() => device.punch(parse(punchBody, body)))];
       case "POST corrupt-record":
-        try {
-          return [201, device.plantCorruptRecord(parse(corruptBody, body))];
-        } catch (err) {
-          if (err instanceof HttpError) throw err;
-          throw new HttpError(400, (err as Error).message);
-        }
+        return [201, refusedAs400(() => device.plantCorruptRecord(parse(corruptBody, body)))];
       case "POST reboot":
         device.reboot(parse(rebootBody, body).downtimeMs);
         return [202, { rebooted: true }];
       case "PUT faults":
-        try {
-          device.setFaults(parse(faultsBody, body).spec);
-        } catch (err) {
-          if (err instanceof HttpError) throw err;
-          throw new HttpError(400, (err as Error).message);
-        }
+        refusedAs400(() => device.setFaults(parse(faultsBody, body).spec));
         return [200, { faults: device.faultSpec }];
       case "DELETE faults":
         device.clearFaults();
         return [200, { faults: "" }];
       case "PUT clock": {
         const clock = parse(clockBody, body);
-        try {
-          if ("time" in clock) device.state.setClock(clock.time);
-          else device.state.shiftClock(clock.shiftSeconds);
-        } catch (err) {
-          throw new HttpError(400, (err as Error).message);
-        }
+        refusedAs400(() =>
+          "time" in clock ? device.state.setClock(clock.time) : device.state.shiftClock(clock.shiftSeconds),
+        );
         return [200, { clock: device.state.now() }];
       }
       default:
