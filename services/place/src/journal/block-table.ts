@@ -52,13 +52,12 @@ export class BlockTable {
   }
 
   /**
-   * Seal the complete runs of SEALED_BLOCK_SIZE punches after the last sealed one, at most `limit`
-   * blocks; returns how many. Call inside a transaction. Nothing is sealed on a big-endian machine
+   * Seal the complete runs of SEALED_BLOCK_SIZE punches after the last sealed one up to the journal's
+   * head `head`, at most `limit` blocks; returns how many. Call inside a transaction. Nothing is sealed on a big-endian machine
    * (the packed layout is little-endian) nor past a gap in the offsets (a journal has none): those
    * punches are read from their rows.
    */
-  seal(punches: PunchTable, limit = Infinity): number {
-    const head = punches.head();
+  seal(punches: PunchTable, head: number, limit = Infinity): number {
     let end = this.end();
     let sealed = 0;
     while (sealed < limit && end + SEALED_BLOCK_SIZE <= head) {

@@ -78,7 +78,7 @@ export class Journal {
    */
   private sealPending(): void {
     let sealed: number;
-    do sealed = this.transaction(() => this.blocks.seal(this.punches, 100));
+    do sealed = this.transaction(() => this.blocks.seal(this.punches, this.punches.head(), 100));
     while (sealed === 100);
   }
 

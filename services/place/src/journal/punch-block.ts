@@ -3,7 +3,7 @@ import type { PunchBlock } from "@biometricflow/proto";
 import type { JournalBlock } from "./punch-table.js";
 
 /** PunchBlock.packed is little-endian: typed arrays write it only on such a machine. */
-export const LITTLE_ENDIAN = endianness() === "LE";
+const LITTLE_ENDIAN = endianness() === "LE";
 
 /**
  * A journal block (PunchTable.blockAfter) as a PunchBlock (WatchPunches with columnar): the

@@ -108,8 +108,9 @@ export function storeGroups(
         if (g.cursor) d.journal.devices.saveCursor(g.deviceId, g.cursor, nowMs);
         stored[i] = n;
       });
-      d.journal.blocks.seal(d.journal.punches); // in this transaction: a block always matches its rows
-      return d.journal.punches.head();
+      const head = d.journal.punches.head();
+      d.journal.blocks.seal(d.journal.punches, head); // in this transaction: a block always matches its rows
+      return head;
     });
   } catch (err) {
     d.onStorageHealth?.(false);
