@@ -1,6 +1,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { InsertQueue } from "./insert-queue.js";
 import { lit, type Sql } from "./sql-literal.js";
 
 export type TableName =
@@ -27,6 +28,9 @@ export interface ClickHouseDbOptions {
 
 const columnRe = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Rows of one JSON insert at most: concurrent small inserts into a table share one. */
+const MAX_SHARED_INSERT_ROWS = 100_000;
+
 /**
  * The only door to ClickHouse: statements are `Sql` values (see sql-literal.ts), inserts send rows
  * as JSONEachRow or RowBinary bodies (data, never SQL text). 64-bit integers come back as
@@ -36,6 +40,7 @@ export class ClickHouseDb {
   readonly url: string;
   readonly database: string;
   private readonly client: ClickHouseClient;
+  private readonly queues = new Map<TableName, InsertQueue<readonly object[]>>();
 
   constructor(o: ClickHouseDbOptions) {
     this.url = o.url;
@@ -107,13 +112,24 @@ export class ClickHouseDb {
     await this.client.command({ query: statement.text });
   }
 
-  async insert(table: TableName, rows: readonly object[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.client.insert({
-      table: this.table(table).text,
-      values: rows as object[],
-      format: "JSONEachRow",
-    });
+  /**
+   * Rows as JSONEachRow. Inserts into the same table made while one runs go out together as the
+   * next (InsertQueue): each small insert is a new part on the server.
+   */
+  insert(table: TableName, rows: readonly object[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    let queue = this.queues.get(table);
+    if (!queue) {
+      queue = new InsertQueue(
+        (groups) =>
+          this.client
+            .insert({ table: this.table(table).text, values: groups.flat(), format: "JSONEachRow" })
+            .then(() => undefined),
+        MAX_SHARED_INSERT_ROWS,
+      );
+      this.queues.set(table, queue);
+    }
+    return queue.add(rows, rows.length);
   }
 
   /**
@@ -121,13 +137,18 @@ export class ClickHouseDb {
    * columns' own binary layout, which the server copies into its blocks instead of parsing text,
    * and which ClickHouse 18.16 and current releases read alike. Column names are code, not input.
    */
-  async insertRowBinary(table: TableName, columns: readonly string[], body: Buffer): Promise<void> {
-    if (body.length === 0) return;
+  async insertRowBinary(
+    table: TableName,
+    columns: readonly string[],
+    body: Buffer | readonly Buffer[],
+  ): Promise<void> {
+    const parts = (Buffer.isBuffer(body) ? [body] : body).filter((b) => b.length > 0);
+    if (parts.length === 0) return;
     if (columns.length === 0 || !columns.every((c) => columnRe.test(c)))
       throw new Error(`insertRowBinary: bad column list ${JSON.stringify(columns)}`);
     const { stream } = await this.client.exec({
       query: `INSERT INTO ${this.table(table).text} (${columns.join(", ")}) FORMAT RowBinary`,
-      values: Readable.from([body], { objectMode: false }),
+      values: Readable.from(parts, { objectMode: false }), // parts one after the other, not copied
     });
     // The reply is empty; read it to the end so the connection goes back to the pool.
     stream.resume();

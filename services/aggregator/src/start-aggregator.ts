@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { ClickHouseDb } from "@biometricflow/clickhouse";
+import { InsertQueue, type ClickHouseDb } from "@biometricflow/clickhouse";
 import { createChannelClient, startGrpcServer } from "@biometricflow/grpc-kit";
 import { PlaceServiceDefinition } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
@@ -8,7 +8,6 @@ import { analyticsService } from "./analytics/analytics-service.js";
 import type { AggregatorConfig } from "./config.js";
 import { runHealthMonitor } from "./health-monitor.js";
 import { IngestStatusBoard } from "./ingest/ingest-status.js";
-import { InsertQueue } from "./ingest/insert-queue.js";
 import { LiveHub } from "./ingest/live-hub.js";
 import { PlaceFollower } from "./ingest/place-follower.js";
 import { connectPlace, verifiedWatch } from "./ingest/verified-watch.js";
@@ -67,7 +66,10 @@ export async function startAggregator(
   setMaxListeners(0, stop.signal);
   const tasks: Promise<void>[] = [];
   // Batches of all places go out as one insert when they wait together (fewer, larger parts).
-  const inserts = new InsertQueue((rows) => punches.insertPunches(rows), 4 * ingest.batchSize);
+  const inserts = new InsertQueue(
+    (batches: Buffer[]) => punches.insertPunches(batches),
+    4 * ingest.batchSize,
+  );
   const channels = config.places.map((target) => {
     const plog = log.child({ place: target.id });
     const { client, close } = createChannelClient(PlaceServiceDefinition, target.grpc, {

@@ -31,7 +31,8 @@ export async function journalStart(
   o: { placeId: string; journalId: string; head: number; log: Logger },
 ): Promise<JournalPosition> {
   const { placeId, journalId, head, log } = o;
-  const journals = await store.journalOffsets(placeId);
+  // Both at once: one round trip before the place's stream can start, not two.
+  const [journals, legacy] = await Promise.all([store.journalOffsets(placeId), store.legacyOffset(placeId)]);
   // The key committed to last; on a tie (the same millisecond), the later key of the journal.
   const generation = (j: JournalOffset): number => Number(j.journalId.split("@")[1] ?? 0);
   const later = (a: JournalOffset, b: JournalOffset): boolean =>
@@ -47,7 +48,7 @@ export async function journalStart(
   };
   let known = latest(journals.filter((j) => baseOf(j.journalId) === journalId));
   if (!known && journalId === "") {
-    known = { journalId: "", offset: await store.legacyOffset(placeId), committedAtMs: 0 };
+    known = { journalId: "", offset: legacy, committedAtMs: 0 };
   }
   if (known) {
     if (head >= known.offset) return { offset: known.offset, key: known.journalId };
@@ -58,7 +59,7 @@ export async function journalStart(
   }
   const named = journals.filter((j) => j.journalId !== "" && !j.journalId.startsWith("@"));
   if (named.length === 0) {
-    const unnamed = Math.max(await store.legacyOffset(placeId), latest(journals)?.offset ?? 0);
+    const unnamed = Math.max(legacy, latest(journals)?.offset ?? 0);
     if (head < unnamed)
       return restart(
         `place ${placeId}'s journal ${journalId} is at offset ${head}, behind the offset ${unnamed} ` +

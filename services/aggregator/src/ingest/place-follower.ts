@@ -1,11 +1,11 @@
 import type { Punch, WatchPunchesResponse } from "@biometricflow/proto";
+import { InsertQueue } from "@biometricflow/clickhouse";
 import type { Logger } from "@biometricflow/telemetry";
 import { PunchBlockRows } from "../store/punch-block-rows.js";
 import { writePunchRow } from "../store/punch-row.js";
 import type { PunchStore } from "../store/punch-store.js";
 import { Backoff, retry, sleep } from "./backoff.js";
 import type { IngestStatusBoard } from "./ingest-status.js";
-import { InsertQueue } from "./insert-queue.js";
 import { InsertSpans } from "./insert-spans.js";
 import { journalStart } from "./journal-start.js";
 import type { LiveHub } from "./live-hub.js";
@@ -43,7 +43,7 @@ export interface FollowerDeps {
   watch(fromOffset: number, signal: AbortSignal, journalId: string): AsyncIterable<WatchPunchesResponse>;
   store: PunchStore;
   /** Where the batches' rows go: shared by the followers of all places (one insert at a time). */
-  inserts?: InsertQueue;
+  inserts?: InsertQueue<Buffer>;
   hub: LiveHub;
   status: IngestStatusBoard;
   log: Logger;
@@ -82,7 +82,7 @@ export class PlaceFollower {
   private storing: { batch: Batch; done: Promise<void> } | undefined;
   /** The rows buffer of the last batch stored, for the next one. */
   private spare: RowBinaryBatch | undefined;
-  private readonly inserts: InsertQueue;
+  private readonly inserts: InsertQueue<Buffer>;
   private received = 0;
   private committed = 0;
   private head = 0;
@@ -93,7 +93,9 @@ export class PlaceFollower {
 
   constructor(private readonly d: FollowerDeps) {
     this.buffer = this.newBatch();
-    this.inserts = d.inserts ?? new InsertQueue((rows) => d.store.insertPunches(rows), d.options.batchSize);
+    this.inserts =
+      d.inserts ??
+      new InsertQueue((batches: Buffer[]) => d.store.insertPunches(batches), d.options.batchSize);
     if (!d.connect) this.journalId = ""; // one journal: run()'s startOffset is where to read from
   }
 

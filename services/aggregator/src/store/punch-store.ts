@@ -12,8 +12,8 @@ export interface JournalOffset {
 export class PunchStore {
   constructor(private readonly db: ClickHouseDb) {}
 
-  /** Rows made by writePunchRow or PunchBlockRows (RowBinary), as one insert. */
-  insertPunches(rows: Buffer): Promise<void> {
+  /** Rows made by writePunchRow or PunchBlockRows (RowBinary; batches one after the other), as one insert. */
+  insertPunches(rows: Buffer | readonly Buffer[]): Promise<void> {
     return this.db.insertRowBinary("punches", PUNCH_COLUMNS, rows);
   }
 
