@@ -65,12 +65,15 @@ export async function journalStart(
         `place ${placeId}'s journal ${journalId} is at offset ${head}, behind the offset ${unnamed} ` +
           `stored before journal ids (restored from a backup?)`,
       );
-    await store.commitOffset(placeId, journalId, unnamed, Math.max(head, unnamed));
-    if (unnamed > 0)
+    // Recorded at once, so that no later journal takes it too. From 0 there is nothing to take
+    // (any journal never seen is read from 0), so nothing to wait for before reading.
+    if (unnamed > 0) {
+      await store.commitOffset(placeId, journalId, unnamed, Math.max(head, unnamed));
       log.info(
         { place: placeId, journalId, offset: unnamed },
         "offset stored before journal ids taken as this journal's",
       );
+    }
     return { offset: unnamed, key: journalId };
   }
   const previous = baseOf(latest(named)!.journalId);
