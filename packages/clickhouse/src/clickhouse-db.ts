@@ -1,7 +1,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
-import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { InsertQueue } from "./insert-queue.js";
+import { RowBinaryInsert } from "./row-binary-insert.js";
 import { lit, type Sql } from "./sql-literal.js";
 
 export type TableName =
@@ -133,26 +133,29 @@ export class ClickHouseDb {
   }
 
   /**
-   * Rows already encoded as RowBinary in `columns` order (the punches bulk path): values in the
-   * columns' own binary layout, which the server copies into its blocks instead of parsing text,
-   * and which ClickHouse 18.16 and current releases read alike. Column names are code, not input.
+   * An INSERT of rows already encoded as RowBinary in `columns` order (the punches bulk path),
+   * its body written while it runs (see RowBinaryInsert): values in the columns' own binary
+   * layout, which the server copies into its blocks instead of parsing text, and which ClickHouse
+   * 18.16 and current releases read alike. Column names are code, not input.
    */
-  async insertRowBinary(
-    table: TableName,
-    columns: readonly string[],
-    body: Buffer | readonly Buffer[],
-  ): Promise<void> {
-    const parts = (Buffer.isBuffer(body) ? [body] : body).filter((b) => b.length > 0);
-    if (parts.length === 0) return;
+  openRowBinaryInsert(table: TableName, columns: readonly string[]): RowBinaryInsert {
     if (columns.length === 0 || !columns.every((c) => columnRe.test(c)))
-      throw new Error(`insertRowBinary: bad column list ${JSON.stringify(columns)}`);
-    const { stream } = await this.client.exec({
-      query: `INSERT INTO ${this.table(table).text} (${columns.join(", ")}) FORMAT RowBinary`,
-      values: Readable.from(parts, { objectMode: false }), // parts one after the other, not copied
+      throw new Error(`openRowBinaryInsert: bad column list ${JSON.stringify(columns)}`);
+    const query = `INSERT INTO ${this.table(table).text} (${columns.join(", ")}) FORMAT RowBinary`;
+    return new RowBinaryInsert(async (values) => {
+      const { stream } = await this.client.exec({ query, values });
+      // The reply is empty; read it to the end so the connection goes back to the pool.
+      stream.resume();
+      await finished(stream);
     });
-    // The reply is empty; read it to the end so the connection goes back to the pool.
-    stream.resume();
-    await finished(stream);
+  }
+
+  /** RowBinary rows (see openRowBinaryInsert) as one INSERT. */
+  async insertRowBinary(table: TableName, columns: readonly string[], rows: Buffer): Promise<void> {
+    if (rows.length === 0) return;
+    const insert = this.openRowBinaryInsert(table, columns);
+    insert.write(rows);
+    await insert.end();
   }
 
   async ping(): Promise<boolean> {

@@ -54,16 +54,17 @@ test("small inserts made together into one table are stored as one part, every r
   expect(await insertedParts("journal_offsets")).toBe(1);
 });
 
-test("a RowBinary body given as several buffers is one insert of all their rows", async () => {
+test("a RowBinary insert written over several turns stores every row as one part", async () => {
   const row = (placeId: string, offset: number): Buffer => {
     const buf = Buffer.alloc(64);
     return buf.subarray(0, putUInt64(buf, putString(buf, 0, placeId), offset));
   };
-  await db.insertRowBinary(
-    "ingest_offsets",
-    ["place_id", "committed_offset"],
-    [Buffer.concat([row("a", 1), row("b", 2)]), Buffer.alloc(0), row("c", 3)],
-  );
+  const insert = db.openRowBinaryInsert("ingest_offsets", ["place_id", "committed_offset"]);
+  insert.write(Buffer.concat([row("a", 1), row("b", 2)]));
+  await new Promise((resolve) => setImmediate(resolve)); // the request is under way meanwhile
+  insert.write(Buffer.alloc(0));
+  insert.write(row("c", 3));
+  await insert.end();
   const rows = await db.arrays<[string, string]>(
     sql`SELECT place_id, committed_offset FROM ${db.table("ingest_offsets")} ORDER BY place_id`,
   );
@@ -73,4 +74,16 @@ test("a RowBinary body given as several buffers is one insert of all their rows"
     ["c", "3"],
   ]);
   expect(await insertedParts("ingest_offsets")).toBe(1);
+});
+
+test("a RowBinary insert the server rejects fails with its message, and takes no row", async () => {
+  const count = async (): Promise<number> =>
+    Number((await db.rows<{ n: string }>(sql`SELECT count() AS n FROM ${db.table("ingest_offsets")}`))[0]?.n);
+  const before = await count();
+  const insert = db.openRowBinaryInsert("ingest_offsets", ["place_id", "committed_offset"]);
+  insert.write(Buffer.concat([Buffer.from([0x01, 0x61]), Buffer.alloc(8)])); // ("a", 0): a good row
+  insert.write(Buffer.from([0x05, 0x61])); // then a String of 5 bytes with 1 byte after it
+  await expect(insert.end()).rejects.toThrow(/Cannot read all data|ATTEMPT_TO_READ_AFTER_EOF|EOF/i);
+  insert.write(Buffer.from([0x01])); // too late: ignored, no throw
+  expect(await count()).toBe(before);
 });

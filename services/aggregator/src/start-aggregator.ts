@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { InsertQueue, type ClickHouseDb } from "@biometricflow/clickhouse";
+import type { ClickHouseDb } from "@biometricflow/clickhouse";
 import { createChannelClient, startGrpcServer } from "@biometricflow/grpc-kit";
 import { PlaceServiceDefinition } from "@biometricflow/proto";
 import type { Logger } from "@biometricflow/telemetry";
@@ -10,6 +10,7 @@ import { runHealthMonitor } from "./health-monitor.js";
 import { IngestStatusBoard } from "./ingest/ingest-status.js";
 import { LiveHub } from "./ingest/live-hub.js";
 import { PlaceFollower } from "./ingest/place-follower.js";
+import { PunchInserts } from "./ingest/punch-inserts.js";
 import { connectPlace, verifiedWatch } from "./ingest/verified-watch.js";
 import { DeviceStateStore } from "./store/device-state-store.js";
 import { PlaceStore } from "./store/place-store.js";
@@ -65,11 +66,12 @@ export async function startAggregator(
   // during an outage): not the listener leak Node's default limit of 10 warns about.
   setMaxListeners(0, stop.signal);
   const tasks: Promise<void>[] = [];
-  // Batches of all places go out as one insert when they wait together (fewer, larger parts).
-  const inserts = new InsertQueue(
-    (batches: Buffer[]) => punches.insertPunches(batches),
-    4 * ingest.batchSize,
-  );
+  // The punches of all places go into one open INSERT at a time (fewer, larger parts).
+  const inserts = new PunchInserts(() => punches.openPunchInsert(), {
+    maxRows: 4 * ingest.batchSize,
+    maxAgeMs: ingest.flushMs,
+    idleMs: Math.max(1, Math.ceil(ingest.flushMs / 10)),
+  });
   const channels = config.places.map((target) => {
     const plog = log.child({ place: target.id });
     const { client, close } = createChannelClient(PlaceServiceDefinition, target.grpc, {

@@ -47,9 +47,9 @@ onlyLocal(
     const stop = new AbortController();
     await ch.local!.stopServer();
     const store = new PunchStore(ch.db);
-    const insert = store.insertPunches.bind(store);
+    const open = store.openPunchInsert.bind(store);
     let inserts = 0; // attempts, failed ones included
-    store.insertPunches = (rows) => (inserts++, insert(rows));
+    store.openPunchInsert = () => (inserts++, open());
     const follower = new PlaceFollower({
       placeId: "bp",
       watch,
@@ -65,21 +65,17 @@ onlyLocal(
         () => status.snapshot()[0]!.lastError,
         (e) => e.startsWith("ClickHouse insert"),
       );
-      // The batch being stored (the first message: a tenth of a batch is stored at once while
-      // ClickHouse has nothing to do) and the next one full (4 messages of 50), then no more
-      // reading; and so it stays while the inserts keep failing.
-      await eventually(
-        () => inserts,
-        (n) => n >= 3,
-      );
-      const held = { buffered: follower.position.buffered, pulled: counter.pulled };
+      // Each message of 50 is handed off as it comes (over a tenth of a batch) until two batches
+      // (400) are handed off and not stored; the ninth waits in the buffer and no more is read.
+      // And so it stays while the inserts keep failing.
+      const held = () => ({ buffered: follower.position.buffered, pulled: counter.pulled });
+      await eventually(held, (h) => h.buffered === 450 && h.pulled === 9);
       const tried = inserts;
       await eventually(
         () => inserts,
         (n) => n >= tried + 2,
       );
-      expect({ buffered: follower.position.buffered, pulled: counter.pulled }).toEqual(held);
-      expect(held).toEqual({ buffered: 250, pulled: 5 });
+      expect(held()).toEqual({ buffered: 450, pulled: 9 });
       await ch.local!.startServer();
       await eventually(
         () => committedOffset(ch.db, "bp"),

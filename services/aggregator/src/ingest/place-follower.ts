@@ -1,5 +1,4 @@
 import type { Punch, WatchPunchesResponse } from "@biometricflow/proto";
-import { InsertQueue } from "@biometricflow/clickhouse";
 import type { Logger } from "@biometricflow/telemetry";
 import { PunchBlockRows } from "../store/punch-block-rows.js";
 import { writePunchRow } from "../store/punch-row.js";
@@ -10,6 +9,7 @@ import { InsertSpans } from "./insert-spans.js";
 import { journalStart } from "./journal-start.js";
 import type { LiveHub } from "./live-hub.js";
 import { nextOrTimeout, TIMEOUT } from "./next-or-timeout.js";
+import { PunchInserts } from "./punch-inserts.js";
 import { RowBinaryBatch } from "./row-binary-batch.js";
 
 /** The punches received and not yet stored: their rows, and what live subscribers and traces need. */
@@ -18,6 +18,19 @@ interface Batch {
   /** Kept only while someone watches StreamPunches: published once stored. */
   live: Punch[];
   spans: InsertSpans;
+}
+
+/** A batch handed to ClickHouse, until its rows are stored and its offset committed. */
+interface Store {
+  batch: Batch;
+  /** Its rows are in ClickHouse. */
+  inserted: boolean;
+  /** Stored and committed (by itself or by a later batch). */
+  finished: boolean;
+  /** The batch handed off after it, once there is one. */
+  next?: Store;
+  /** Settles when it is stored and committed (or a later batch's commit covers it). */
+  done: Promise<void>;
 }
 
 export interface FollowerOptions {
@@ -42,8 +55,8 @@ export interface FollowerDeps {
    */
   watch(fromOffset: number, signal: AbortSignal, journalId: string): AsyncIterable<WatchPunchesResponse>;
   store: PunchStore;
-  /** Where the batches' rows go: shared by the followers of all places (one insert at a time). */
-  inserts?: InsertQueue<Buffer>;
+  /** Where the batches' rows go: shared by the followers of all places (one open INSERT). */
+  inserts?: PunchInserts;
   hub: LiveHub;
   status: IngestStatusBoard;
   log: Logger;
@@ -60,13 +73,14 @@ export interface FollowerDeps {
  * dropped and retried, so the place's ingest stalls loudly instead of losing the punch); the
  * punch objects are kept only for StreamPunches subscribers present when it arrived.
  *
- * A full batch is stored while the next one fills, one store at a time so offsets are committed
- * in order: the place and the aggregator's decoding keep working during an insert instead of
- * idling (ClickHouse inserts bigger batches for less CPU a row, but a follower that stops reading
- * for each one leaves the cores idle meanwhile).
+ * Punches are handed to ClickHouse a tenth of a batch at a time, into the INSERT open for all
+ * places (PunchInserts), while more are read: the place, the aggregator's decoding and ClickHouse
+ * all work at once, and an INSERT still gathers up to a few batches into a few large parts.
+ * Offsets are committed in order, after the rows up to them are stored; one commit covers every
+ * batch stored by then.
  *
- * Backpressure: when the next batch is full before the previous one is stored (an insert pending
- * or retried) the stream is not read, so gRPC flow control holds the place back; memory is bounded
+ * Backpressure: while two batches are handed off and not yet stored (an insert pending or
+ * retried) the stream is not read, so gRPC flow control holds the place back; memory is bounded
  * by two batches plus what the stream buffers.
  * A dropped link is retried with backoff from the newest offset received; other places' followers
  * are independent of this one.
@@ -78,11 +92,11 @@ export interface FollowerDeps {
  */
 export class PlaceFollower {
   private buffer: Batch;
-  /** The batch being stored while `buffer` fills; kept after a store cut short, to store again. */
-  private storing: { batch: Batch; done: Promise<void> } | undefined;
-  /** The rows buffer of the last batch stored, for the next one. */
-  private spare: RowBinaryBatch | undefined;
-  private readonly inserts: InsertQueue<Buffer>;
+  /** Batches handed off and not yet stored and committed, oldest first. */
+  private stores: Store[] = [];
+  /** Rows buffers of batches stored, for the next ones. */
+  private readonly spares: RowBinaryBatch[] = [];
+  private readonly inserts: PunchInserts;
   private received = 0;
   private committed = 0;
   private head = 0;
@@ -93,9 +107,14 @@ export class PlaceFollower {
 
   constructor(private readonly d: FollowerDeps) {
     this.buffer = this.newBatch();
+    const { flushMs, batchSize } = d.options;
     this.inserts =
       d.inserts ??
-      new InsertQueue((batches: Buffer[]) => d.store.insertPunches(batches), d.options.batchSize);
+      new PunchInserts(() => d.store.openPunchInsert(), {
+        maxRows: batchSize,
+        maxAgeMs: flushMs,
+        idleMs: Math.max(1, Math.ceil(flushMs / 10)),
+      });
     if (!d.connect) this.journalId = ""; // one journal: run()'s startOffset is where to read from
   }
 
@@ -112,7 +131,12 @@ export class PlaceFollower {
 
   /** Punches received and not yet stored. */
   private get held(): number {
-    return this.buffer.rows.rows + (this.storing?.batch.rows.rows ?? 0);
+    return this.buffer.rows.rows + this.handedOff;
+  }
+
+  /** Punches handed off and not yet stored and committed. */
+  private get handedOff(): number {
+    return this.stores.reduce((n, s) => n + (s.finished ? 0 : s.batch.rows.rows), 0);
   }
 
   /**
@@ -193,14 +217,14 @@ export class PlaceFollower {
             ? await next
             : await nextOrTimeout(next, rows.firstAt + this.d.options.flushMs - Date.now());
         if (r === TIMEOUT) {
-          await this.handOff(signal);
+          await this.handOff(signal, true);
           continue;
         }
         if (r.done) return;
         if (first) onData();
         first = false;
         this.accept(r.value);
-        if (this.full()) await this.handOff(signal);
+        if (this.full()) await this.handOff(signal, false);
         next = it.next();
       }
     } finally {
@@ -276,57 +300,70 @@ export class PlaceFollower {
     return true;
   }
 
-  /**
-   * Time to store the buffer: it holds batchSize, or a tenth of that while no insert runs or waits
-   * (so ClickHouse starts as soon as punches come and is never idle while they do; while it is
-   * busy, batches grow to batchSize, fewer and larger inserts).
-   */
+  /** Time to hand the buffer off: it holds a tenth of a batch. */
   private full(): boolean {
-    const { rows } = this.buffer.rows;
-    const { batchSize } = this.d.options;
-    return rows >= batchSize || (rows >= batchSize / 10 && !this.storing && this.inserts.idle);
+    return this.buffer.rows.rows >= Math.ceil(this.d.options.batchSize / 10);
   }
 
   /**
-   * Start storing the buffer and go on reading into a fresh one. Waits for the batch stored before
-   * (the stream is not read meanwhile: backpressure), so there is one store at a time.
+   * Hand the buffer to ClickHouse and go on reading into a fresh one; `now`: its punches waited
+   * flushMs, so the INSERT they go into ends at once. While two batches are handed off and not
+   * stored, first waits for the oldest to be stored (the stream is not read meanwhile:
+   * backpressure).
    */
-  private async handOff(signal: AbortSignal): Promise<void> {
-    await this.settle(signal);
+  private async handOff(signal: AbortSignal, now: boolean): Promise<void> {
+    const limit = 2 * this.d.options.batchSize;
+    while (this.stores[0]?.finished) this.spares.push(this.stores.shift()!.batch.rows);
+    while (this.stores.length > 0 && this.handedOff + this.buffer.rows.rows > limit)
+      await this.settleOldest(signal);
     const batch = this.buffer;
     if (batch.rows.rows === 0) return;
-    this.buffer = this.newBatch(this.spare);
-    this.spare = undefined;
-    const done = this.store(batch, signal).then(() => {
-      this.spare = batch.rows;
-    });
-    done.catch(() => undefined); // seen by settle()
-    this.storing = { batch, done };
+    this.buffer = this.newBatch(this.spares.pop());
+    const before = this.stores.at(-1);
+    const store: Store = { batch, inserted: false, finished: false, done: Promise.resolve() };
+    store.done = this.store(store, before?.done, signal, now);
+    store.done.catch(() => undefined); // seen by settleOldest()
+    if (before) before.next = store;
+    this.stores.push(store);
   }
 
-  /** Wait until the batch being stored is stored; one whose store was cut short is stored again. */
-  private async settle(signal: AbortSignal): Promise<void> {
-    const pending = this.storing;
-    if (!pending) return;
-    const stored = await pending.done.then(
+  /**
+   * Wait until the oldest batch handed off is stored and committed; one whose store was cut short
+   * (only an abort does that) is stored again under `signal`.
+   */
+  private async settleOldest(signal: AbortSignal): Promise<void> {
+    const oldest = this.stores[0]!;
+    const stored = await oldest.done.then(
       () => true,
-      () => false, // only an abort ends a store early: try again under this signal
+      () => false,
     );
-    if (!stored) await this.store(pending.batch, signal);
-    this.storing = undefined;
+    if (!stored) await this.store(oldest, undefined, signal, true);
+    this.stores.shift();
+    this.spares.push(oldest.batch.rows);
   }
 
-  /** Store all that is held: the batch being stored, then the buffer. */
+  /** Store all that is held: the batches handed off, in order, then the buffer. */
   private async flush(signal: AbortSignal): Promise<void> {
-    await this.settle(signal);
+    while (this.stores.length > 0) await this.settleOldest(signal);
     const batch = this.buffer;
     if (batch.rows.rows === 0) return;
-    await this.store(batch, signal);
+    const store: Store = { batch, inserted: false, finished: false, done: Promise.resolve() };
+    await this.store(store, undefined, signal, true);
     this.buffer = this.newBatch(batch.rows);
   }
 
-  /** Insert a batch, then commit its newest offset; retried (with backoff) until done or aborted. */
-  private async store(batch: Batch, signal: AbortSignal): Promise<void> {
+  /**
+   * Insert a batch, then, once the batch before it (`before`) is stored and committed, commit its
+   * newest offset, unless the batch after it is stored by then and will commit for both; each
+   * retried (with backoff) until done or aborted. `now`: end the INSERT it goes into at once.
+   */
+  private async store(
+    s: Store,
+    before: Promise<void> | undefined,
+    signal: AbortSignal,
+    now: boolean,
+  ): Promise<void> {
+    const { batch } = s;
     const { rows } = batch;
     const last = rows.lastOffset;
     const { placeId, store, options, log } = this.d;
@@ -339,16 +376,23 @@ export class PlaceFollower {
       );
     };
     const policy = { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs, signal };
-    await batch.spans.around(rows.rows, () =>
-      retry(() => this.inserts.add(rows.bytes, rows.rows), { ...policy, onError: onError("insert") }),
-    );
-    const key = this.offsetKey;
-    await retry(() => store.commitOffset(placeId, key, last, Math.max(this.head, last)), {
-      ...policy,
-      onError: onError("offset commit"),
-    });
-    this.committed = last;
-    this.d.status.update(placeId, { committedOffset: last, lastError: "" });
+    if (!s.inserted) {
+      await batch.spans.around(rows.rows, () =>
+        retry(() => this.inserts.add(rows.bytes, rows.rows, now), { ...policy, onError: onError("insert") }),
+      );
+      s.inserted = true;
+    }
+    await before;
+    if (!s.next?.inserted) {
+      const key = this.offsetKey;
+      await retry(() => store.commitOffset(placeId, key, last, Math.max(this.head, last)), {
+        ...policy,
+        onError: onError("offset commit"),
+      });
+      this.committed = last;
+      this.d.status.update(placeId, { committedOffset: last, lastError: "" });
+    }
+    s.finished = true;
     if (batch.live.length > 0) this.d.hub.publish(batch.live);
   }
 }

@@ -1,4 +1,4 @@
-import { lit, sql, type ClickHouseDb } from "@biometricflow/clickhouse";
+import { lit, sql, type ClickHouseDb, type RowBinaryInsert } from "@biometricflow/clickhouse";
 import { PUNCH_COLUMNS } from "./punch-row.js";
 
 /** What is stored of one of a place's journals: the newest committed offset, and when. */
@@ -12,9 +12,14 @@ export interface JournalOffset {
 export class PunchStore {
   constructor(private readonly db: ClickHouseDb) {}
 
-  /** Rows made by writePunchRow or PunchBlockRows (RowBinary; batches one after the other), as one insert. */
-  insertPunches(rows: Buffer | readonly Buffer[]): Promise<void> {
+  /** Rows made by writePunchRow or PunchBlockRows (RowBinary), as one insert. */
+  insertPunches(rows: Buffer): Promise<void> {
     return this.db.insertRowBinary("punches", PUNCH_COLUMNS, rows);
+  }
+
+  /** An INSERT of such rows, written while it runs (the followers' path: see PunchInserts). */
+  openPunchInsert(): RowBinaryInsert {
+    return this.db.openRowBinaryInsert("punches", PUNCH_COLUMNS);
   }
 
   /**

@@ -1,0 +1,111 @@
+// The followers' shared INSERT, against the real ClickHouse: rows added while it is open are one
+// INSERT (one part for one month's punches), it ends at maxRows, at once when asked, and once
+// nothing more comes; a failed INSERT fails every add it carried, and the next one is new.
+import { randomBytes } from "node:crypto";
+import {
+  ClickHouseDb,
+  lit,
+  migrate,
+  openTestClickHouse,
+  sql,
+  type OpenClickHouse,
+} from "@biometricflow/clickhouse";
+import { PunchSource, type Punch } from "@biometricflow/proto";
+import { PunchInserts } from "../src/ingest/punch-inserts.js";
+import { RowBinaryBatch } from "../src/ingest/row-binary-batch.js";
+import { writePunchRow } from "../src/store/punch-row.js";
+import { PunchStore } from "../src/store/punch-store.js";
+
+jest.setTimeout(60_000);
+
+let ch: OpenClickHouse;
+let db: ClickHouseDb;
+beforeAll(async () => {
+  ch = await openTestClickHouse();
+  db = new ClickHouseDb({ url: ch.url, database: `pi_${randomBytes(4).toString("hex")}` });
+  await migrate(db);
+}, 60_000);
+afterAll(async () => {
+  await db?.command(sql`DROP DATABASE IF EXISTS ${lit.database(db.database)}`);
+  await db?.close();
+  await ch?.close();
+});
+
+let offset = 0;
+/** `n` punches of one place and one month as RowBinary rows. */
+function rows(placeId: string, n: number): Buffer {
+  const batch = new RowBinaryBatch();
+  for (let i = 0; i < n; i++) {
+    offset++;
+    const punch: Punch = {
+      placeId,
+      deviceId: "d1",
+      deviceSerial: "SN1",
+      userId: `u${offset}`,
+      localTime: "2024-05-06T08:00:00",
+      punchedAt: new Date("2024-05-06T07:00:00Z"),
+      punchState: 0,
+      verifyMethod: 1,
+      receivedAt: new Date("2024-05-06T07:00:01Z"),
+      dedupKey: `k${offset}`,
+      offset,
+      trace: { traceparent: "", tracestate: "" },
+      source: PunchSource.PUNCH_SOURCE_DEVICE_LIVE,
+    };
+    writePunchRow(punch, batch);
+  }
+  return Buffer.from(batch.bytes);
+}
+
+/** Rows stored for the place, and the parts their INSERTs made (merged ones included). */
+async function stored(placeId: string): Promise<{ rows: number; parts: number }> {
+  const [r] = await db.rows<{ n: string }>(
+    sql`SELECT count() AS n FROM ${db.table("punches")} WHERE place_id = ${lit.string(placeId)}`,
+  );
+  const [p] = await db.rows<{ n: string }>(
+    sql`SELECT count() AS n FROM system.parts WHERE database = ${lit.string(db.database)}
+      AND table = 'punches' AND level = 0`,
+  );
+  return { rows: Number(r?.n), parts: Number(p?.n) };
+}
+
+const inserts = (o: { maxRows?: number; maxAgeMs?: number; idleMs?: number } = {}) =>
+  new PunchInserts(() => new PunchStore(db).openPunchInsert(), {
+    maxRows: o.maxRows ?? 1_000_000,
+    maxAgeMs: o.maxAgeMs ?? 600_000,
+    idleMs: o.idleMs ?? 600_000,
+  });
+
+test("adds while the INSERT is open go in it; it ends at maxRows, and at once when asked", async () => {
+  const before = (await stored("a")).parts;
+  const q = inserts({ maxRows: 30 });
+  expect(q.idle).toBe(true);
+  const first = [q.add(rows("a", 10), 10), q.add(rows("a", 10), 10)];
+  expect(q.idle).toBe(false);
+  await new Promise((resolve) => setImmediate(resolve));
+  first.push(q.add(rows("a", 10), 10)); // the 30th row: the INSERT ends
+  await Promise.all(first);
+  expect(await stored("a")).toEqual({ rows: 30, parts: before + 1 });
+
+  await q.add(rows("a", 5), 5, true); // a last flush: no waiting for more
+  expect(await stored("a")).toEqual({ rows: 35, parts: before + 2 });
+  expect(q.idle).toBe(true);
+});
+
+test("an INSERT nothing more is written to ends after idleMs", async () => {
+  const before = (await stored("b")).parts;
+  const q = inserts({ idleMs: 20 });
+  await Promise.all([q.add(rows("b", 3), 3), q.add(rows("b", 4), 4)]);
+  expect(await stored("b")).toEqual({ rows: 7, parts: before + 1 });
+});
+
+test("an INSERT the server rejects fails every add in it, and only those", async () => {
+  const q = inserts({ maxRows: 20 });
+  const good = q.add(rows("c", 10), 10);
+  const bad = q.add(Buffer.from([0x05, 0x61]), 10); // a String of 5 bytes with 1 after it
+  await expect(good).rejects.toThrow();
+  await expect(bad).rejects.toThrow();
+  expect((await stored("c")).rows).toBe(0);
+  await q.add(rows("c", 20), 20); // a new INSERT
+  expect((await stored("c")).rows).toBe(20);
+});
