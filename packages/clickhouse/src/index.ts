@@ -1,6 +1,5 @@
 export { Sql, SqlLiteralError, sql, joinSql, lit, type IntType } from "./sql-literal.js";
 export { ClickHouseDb, type ClickHouseDbOptions, type TableName } from "./clickhouse-db.js";
-export { InsertQueue } from "./insert-queue.js";
 export { RowBinaryInsert } from "./row-binary-insert.js";
 export {
   startLocalClickHouse,

@@ -26,11 +26,6 @@ export class InsertQueue<T> {
     private readonly maxRows: number,
   ) {}
 
-  /** True when no insert runs or waits. */
-  get idle(): boolean {
-    return !this.running && this.waiting.length === 0;
-  }
-
   /** Insert `item` of `count` rows; settles when the insert that carries it does. */
   add(item: T, count: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {

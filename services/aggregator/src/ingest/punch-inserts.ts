@@ -29,18 +29,11 @@ interface Open {
  */
 export class PunchInserts {
   private open: Open | undefined;
-  /** INSERTs ended and not yet settled. */
-  private ending = 0;
 
   constructor(
     private readonly start: () => RowBinaryInsert,
     private readonly o: PunchInsertsOptions,
   ) {}
-
-  /** True when no INSERT is open or being stored. */
-  get idle(): boolean {
-    return !this.open && this.ending === 0;
-  }
 
   /**
    * Write `count` rows (RowBinary, left unchanged until this settles) into the open INSERT, and
@@ -66,11 +59,7 @@ export class PunchInserts {
       clearTimeout(age);
       clearInterval(idle);
       if (this.open === open) this.open = undefined;
-      this.ending++;
-      insert
-        .end()
-        .then(settle.resolve, settle.reject)
-        .finally(() => this.ending--);
+      insert.end().then(settle.resolve, settle.reject);
     };
     insert.result.catch(end); // failed early (ClickHouse down): its callers retry at once
     const age = setTimeout(end, this.o.maxAgeMs);
