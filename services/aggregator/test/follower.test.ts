@@ -120,3 +120,32 @@ test("shutdown stores and commits what is buffered", async () => {
   expect(await committedOffset(ch.db, "sd")).toBe(130);
   expect(await countFinal(ch.db, "sd")).toBe(130);
 });
+
+test("the end of a backlog is stored at once, not when the INSERT's timers run out", async () => {
+  const place = new FakePlace(placeOf("bl"), 1);
+  place.append(manyPunches(275));
+  const { watch } = journalStream(place.journal);
+  const stop = new AbortController();
+  const follower = new PlaceFollower({
+    placeId: "bl",
+    watch,
+    store: new PunchStore(ch.db),
+    hub: new LiveHub(10),
+    status: new IngestStatusBoard([{ id: "bl", grpc: "in-process" }]),
+    log: quietLog,
+    // Handed off 10 at a time, INSERTs of 100; an open INSERT would otherwise end only after a
+    // minute of nothing new (idle) or ten (age), well past this test's time limit.
+    options: { batchSize: 100, flushMs: 600_000, retryInitialMs: 10, retryMaxMs: 100 },
+  });
+  const running = follower.run(0, stop.signal, 5_000);
+  try {
+    await eventually(
+      () => committedOffset(ch.db, "bl"),
+      (n) => n === 275,
+    );
+    expect(await countFinal(ch.db, "bl")).toBe(275);
+  } finally {
+    stop.abort();
+    await running;
+  }
+});

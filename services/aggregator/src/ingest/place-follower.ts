@@ -203,6 +203,8 @@ export class PlaceFollower {
     signal.addEventListener("abort", stop, { once: true });
     let next: Promise<IteratorResult<WatchPunchesResponse>> | undefined;
     let first = true;
+    /** Reading punches faster than they are made (whole tenths of a batch at a time). */
+    let backlog = false;
     try {
       const now = this.d.connect ? await this.d.connect(link.signal) : { journalId: "", head: 0 };
       // Another journal, or this one behind what is stored (restored from a backup): read it anew.
@@ -224,7 +226,12 @@ export class PlaceFollower {
         if (first) onData();
         first = false;
         this.accept(r.value);
-        if (this.full()) await this.handOff(signal, false);
+        const full = this.full();
+        const caughtUp = this.received >= this.head;
+        backlog ||= full;
+        // At the end of a backlog nothing more is coming soon: the INSERT need not wait for more.
+        if (full || (backlog && caughtUp)) await this.handOff(signal, backlog && caughtUp);
+        if (caughtUp) backlog = false;
         next = it.next();
       }
     } finally {
@@ -344,6 +351,7 @@ export class PlaceFollower {
 
   /** Store all that is held: the batches handed off, in order, then the buffer. */
   private async flush(signal: AbortSignal): Promise<void> {
+    this.inserts.endNow();
     while (this.stores.length > 0) await this.settleOldest(signal);
     const batch = this.buffer;
     if (batch.rows.rows === 0) return;

@@ -48,6 +48,11 @@ export class PunchInserts {
     return open.done;
   }
 
+  /** End the open INSERT now, if there is one (a follower stores what it holds before it waits). */
+  endNow(): void {
+    this.open?.end();
+  }
+
   private openInsert(): Open {
     const insert = this.start();
     let ended = false;
