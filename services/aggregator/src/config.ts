@@ -31,11 +31,15 @@ export const aggregatorConfigSchema = z
     ingest: z
       .strictObject({
         /**
-         * Insert when this many punches are buffered for a place (as RowBinary bytes, ~150 B each)...
-         * Large enough that a catch-up makes few ClickHouse parts (half the server CPU of 10,000).
+         * A place's punches go to ClickHouse a tenth of this at a time, at most two of these are
+         * held per place until stored (as RowBinary bytes, ~120 B each), and one INSERT for all
+         * places carries at most four: large, so that a catch-up makes few ClickHouse parts.
          */
         batchSize: int(1, 1_000_000).default(50_000),
-        /** ...or when the oldest buffered punch waited this long. */
+        /**
+         * Punches that waited this long go to ClickHouse; an INSERT is ended this long after it
+         * opened, or a tenth of it after the last punch written into it.
+         */
         flushMs: int(1, 60_000).default(500),
         /** WatchPunches max_batch. */
         streamBatch: int(1, 10_000).default(1_000),
