@@ -38,7 +38,8 @@ export const aggregatorConfigSchema = z
         batchSize: int(1, 1_000_000).default(50_000),
         /**
          * Punches that waited this long go to ClickHouse; an INSERT is ended this long after it
-         * opened, or a tenth of it after the last punch written into it.
+         * opened, or a tenth of it after the last punch written into it: a punch is stored within
+         * about twice this (while many places send), one INSERT each time for all of them.
          */
         flushMs: int(1, 60_000).default(500),
         /** WatchPunches max_batch. */

@@ -219,7 +219,8 @@ export class PlaceFollower {
             ? await next
             : await nextOrTimeout(next, rows.firstAt + this.d.options.flushMs - Date.now());
         if (r === TIMEOUT) {
-          await this.handOff(signal, true);
+          // Not ended at once: with many places, one INSERT a flushMs instead of one per place.
+          await this.handOff(signal, false);
           continue;
         }
         if (r.done) return;
@@ -313,10 +314,9 @@ export class PlaceFollower {
   }
 
   /**
-   * Hand the buffer to ClickHouse and go on reading into a fresh one; `now`: its punches waited
-   * flushMs, so the INSERT they go into ends at once. While two batches are handed off and not
-   * stored, first waits for the oldest to be stored (the stream is not read meanwhile:
-   * backpressure).
+   * Hand the buffer to ClickHouse and go on reading into a fresh one; `now`: end the INSERT it
+   * goes into at once. While two batches are handed off and not stored, first waits for the oldest
+   * to be stored (the stream is not read meanwhile: backpressure).
    */
   private async handOff(signal: AbortSignal, now: boolean): Promise<void> {
     const limit = 2 * this.d.options.batchSize;
