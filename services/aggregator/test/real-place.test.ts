@@ -245,6 +245,47 @@ suite("with the real place service", () => {
     expect(await committedOffset(ch.db, "real-site")).toBe(atBackup.headOffset + 350);
   }, 60_000);
 
+  test("a journal restored from a backup and grown past the stored offset while the aggregator was away is read again: nothing skipped", async () => {
+    app ??= await startAggregator(followConfig(), ch.db, quietLog); // when run alone
+    const journalFiles = (from: string) => readdirSync(from).filter((f) => f.startsWith("journal.db"));
+    await ingest("d1", captured(30, "2024-09-02T07:00:00"));
+    const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);
+    const atBackup = await placeApi.client.getPlace({});
+    placeApi.close();
+    await eventually(
+      ingestOf,
+      (p) => p.journalId === atBackup.journalId && p.committedOffset === atBackup.headOffset,
+    );
+    await killPlace();
+    const backup = join(dir, "backup-away");
+    mkdirSync(backup);
+    for (const f of journalFiles(dir)) copyFileSync(join(dir, f), join(backup, f));
+    await startPlace();
+    await ingest("d2", captured(60, "2024-09-03T07:00:00")); // only the lost disk will hold these
+    const lostHead = atBackup.headOffset + 60;
+    await eventually(ingestOf, (p) => p.committedOffset === lostHead);
+    const beforeRestore = await countFinal(ch.db, "real-site");
+
+    // The aggregator is away while the disk is lost, the backup restored, and more punches come:
+    // when it is back the journal's head is past its stored offset again.
+    await app.shutdown();
+    app = undefined;
+    await killPlace();
+    for (const f of journalFiles(dir)) rmSync(join(dir, f));
+    for (const f of journalFiles(backup)) copyFileSync(join(backup, f), join(dir, f));
+    await startPlace();
+    await ingest("d1", captured(90, "2024-09-10T07:00:00"));
+    expect(atBackup.headOffset + 90).toBeGreaterThan(lostHead);
+
+    app = await startAggregator(followConfig(), ch.db, quietLog);
+    await eventually(
+      () => countFinal(ch.db, "real-site"),
+      (n) => n === beforeRestore + 90,
+    );
+    await eventually(ingestOf, (p) => p.committedOffset === atBackup.headOffset + 90);
+    expect(ingestOf()).toMatchObject({ journalId: atBackup.journalId, lastError: "" });
+  }, 60_000);
+
   test("an address that serves another place is refused, shown as the last error, nothing stored", async () => {
     const config = aggregatorConfigSchema.parse({
       places: [{ id: "swapped", grpc: `127.0.0.1:${port}` }],

@@ -40,12 +40,7 @@ export async function journalStart(
     (b.committedAtMs === a.committedAtMs && generation(b) > generation(a));
   const latest = (of: JournalOffset[]): JournalOffset | undefined =>
     of.reduce<JournalOffset | undefined>((a, b) => (!a || later(a, b) ? b : a), undefined);
-  const restart = async (why: string): Promise<JournalPosition> => {
-    const key = `${journalId}@${Date.now()}`;
-    await store.commitOffset(placeId, key, 0, head);
-    log.warn({ place: placeId, journalId, head }, `${why}: reading it from the start`);
-    return { offset: 0, key };
-  };
+  const restart = (why: string): Promise<JournalPosition> => journalRestart(store, o, why);
   let known = latest(journals.filter((j) => baseOf(j.journalId) === journalId));
   if (!known && journalId === "") {
     known = { journalId: "", offset: legacy, committedAtMs: 0 };
@@ -84,4 +79,20 @@ export async function journalStart(
       `reading it from the start`,
   );
   return { offset: 0, key: journalId };
+}
+
+/**
+ * Read the journal `journalId` again from 0 under a new key (`<journal id>@<ms>`), because `why`:
+ * its offsets past some point name other punches than those stored (restored from a backup).
+ */
+export async function journalRestart(
+  store: PunchStore,
+  o: { placeId: string; journalId: string; head: number; log: Logger },
+  why: string,
+): Promise<JournalPosition> {
+  const { placeId, journalId, head, log } = o;
+  const key = `${journalId}@${Date.now()}`;
+  await store.commitOffset(placeId, key, 0, head);
+  log.warn({ place: placeId, journalId, head }, `${why}: reading it from the start`);
+  return { offset: 0, key };
 }

@@ -6,7 +6,7 @@ import type { PunchStore } from "../store/punch-store.js";
 import { Backoff, retry, sleep } from "./backoff.js";
 import type { IngestStatusBoard } from "./ingest-status.js";
 import { InsertSpans } from "./insert-spans.js";
-import { journalStart } from "./journal-start.js";
+import { journalRestart, journalStart } from "./journal-start.js";
 import type { LiveHub } from "./live-hub.js";
 import { nextOrTimeout, TIMEOUT } from "./next-or-timeout.js";
 import { PunchInserts } from "./punch-inserts.js";
@@ -210,6 +210,18 @@ export class PlaceFollower {
       // Another journal, or this one behind what is stored (restored from a backup): read it anew.
       if (now.journalId !== this.journalId || (this.d.connect && now.head < this.committed))
         await this.switchJournal(now.journalId, now.head, signal);
+      else if (this.d.connect && this.committed > 0 && this.received === this.committed) {
+        // Restored from a backup and grown past the stored offset again while we were away: its
+        // offsets after the backup name other punches, which reading on would skip.
+        if (!(await this.storedAt(this.committed, now.journalId, link.signal)))
+          await this.switchJournal(
+            now.journalId,
+            now.head,
+            signal,
+            `place ${this.d.placeId}'s journal ${now.journalId} holds at offset ${this.committed} a punch ` +
+              `that is not stored (restored from a backup?)`,
+          );
+      }
       const it = this.d.watch(this.received, link.signal, now.journalId)[Symbol.asyncIterator]();
       next = it.next();
       while (true) {
@@ -244,12 +256,19 @@ export class PlaceFollower {
 
   /**
    * Read `journalId` from now on: from its committed offset, or 0 for a journal never read or one
-   * behind its committed offset (journalStart).
+   * behind its committed offset (journalStart); from 0 under a new key when it `diverged` (why).
    */
-  private async switchJournal(journalId: string, head: number, signal: AbortSignal): Promise<void> {
+  private async switchJournal(
+    journalId: string,
+    head: number,
+    signal: AbortSignal,
+    diverged?: string,
+  ): Promise<void> {
     await this.flush(signal); // what is held belongs to the journal read so far (normally nothing)
     const { placeId, store, log } = this.d;
-    const start = await journalStart(store, { placeId, journalId, head, log }).catch((err: unknown) => {
+    const at = { placeId, journalId, head, log };
+    const starting = diverged ? journalRestart(store, at, diverged) : journalStart(store, at);
+    const start = await starting.catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(`ClickHouse: reading the committed offset of journal ${journalId}: ${message}`, {
         cause: err,
@@ -265,6 +284,23 @@ export class PlaceFollower {
       receivedOffset: start.offset,
       headOffset: head,
     });
+  }
+
+  /**
+   * Whether the place's punch at `offset` of `journalId` is stored; true when the journal no
+   * longer has that offset (nothing to compare).
+   */
+  private async storedAt(offset: number, journalId: string, signal: AbortSignal): Promise<boolean> {
+    for await (const m of this.d.watch(offset - 1, signal, journalId)) {
+      const p = m.punches[0] ?? (m.block?.count ? new PunchBlockRows(m.block).punch(0) : undefined);
+      if (!p) continue;
+      if (p.offset !== offset) return true;
+      return this.d.store.holdsPunch(p).catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Error(`ClickHouse: looking up the punch at offset ${offset}: ${message}`, { cause: err });
+      });
+    }
+    return true;
   }
 
   private accept(message: WatchPunchesResponse): void {

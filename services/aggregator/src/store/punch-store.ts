@@ -1,4 +1,5 @@
 import { lit, sql, type ClickHouseDb, type RowBinaryInsert } from "@biometricflow/clickhouse";
+import type { Punch } from "@biometricflow/proto";
 import { PUNCH_COLUMNS } from "./punch-row.js";
 
 /** What is stored of one of a place's journals: the newest committed offset, and when. */
@@ -15,6 +16,16 @@ export class PunchStore {
   /** Rows made by writePunchRow or PunchBlockRows (RowBinary), as one insert. */
   insertPunches(rows: Buffer): Promise<void> {
     return this.db.insertRowBinary("punches", PUNCH_COLUMNS, rows);
+  }
+
+  /** Whether the place's punch (its dedup key, on its wall-clock day, of its user) is stored. */
+  async holdsPunch(p: Pick<Punch, "placeId" | "userId" | "localTime" | "dedupKey">): Promise<boolean> {
+    const [row] = await this.db.rows<{ n: string }>(
+      sql`SELECT count() AS n FROM ${this.db.table("punches")}
+        WHERE place_id = ${lit.string(p.placeId)} AND toDate(local_time) = ${lit.date(p.localTime.slice(0, 10))}
+          AND user_id = ${lit.string(p.userId)} AND dedup_key = ${lit.string(p.dedupKey)}`,
+    );
+    return Number(row?.n ?? 0) > 0;
   }
 
   /** An INSERT of such rows, written while it runs (the followers' path: see PunchInserts). */
