@@ -71,6 +71,24 @@ test("one bad punch is set aside, audited with its reason; the rest and the curs
   expect(entry!.detail.punch).toMatchObject({ localTime: "2024-06-31T08:00:00" });
 });
 
+test("a rejected punch sent again (its batch resent) is counted again but audited once", () => {
+  const batch = punches(3, { start: "2024-06-01T08:00:00" });
+  batch[1] = { ...batch[1]!, localTime: "2024-06-31T08:00:00" };
+  const other = { ...batch[1]!, localTime: "2024-06-31T09:00:00" };
+  expect(ingest("d1", "SER-1", batch, cursor(3))).toMatchObject({ stored: 2, rejected: 1 });
+  // Resent, received later, in another place in the batch, with another bad punch beside it.
+  const resent = [{ ...batch[1]!, receivedAt: new Date("2024-06-02T00:00:00Z") }, batch[0]!, other];
+  expect(ingest("d1", "SER-1", resent, cursor(3))).toMatchObject({ stored: 0, duplicates: 1, rejected: 2 });
+  const rejected = journal.audit.recent(10).filter((e) => e.action === "punch.rejected");
+  expect(rejected.map((e) => (e.detail.punch as { localTime: string }).localTime)).toEqual([
+    "2024-06-31T09:00:00",
+    "2024-06-31T08:00:00",
+  ]);
+  // The same record from another device serial is another rejection.
+  ingest("d1", "SER-OTHER", [batch[1]!]);
+  expect(journal.audit.recent(10).filter((e) => e.action === "punch.rejected")).toHaveLength(3);
+});
+
 test("unknown device -> NotFoundError; missing serial -> InvalidArgumentError", () => {
   expect(() => ingest("d9", "SER-9", punches(1))).toThrow(expect.objectContaining({ name: "NotFoundError" }));
   expect(() => ingest("d1", "", punches(1))).toThrow(

@@ -25,7 +25,12 @@ export class AuditTable {
     RawAuditRow
   >;
 
+  private readonly claim: Statement<[{ key: string; auditId: number }]>;
+  private readonly selectOnce: Statement<[string], { auditId: number }>;
+
   constructor(db: Database) {
+    this.claim = db.prepare(`INSERT INTO audit_once (key, audit_id) VALUES (@key, @auditId)`);
+    this.selectOnce = db.prepare(`SELECT audit_id AS auditId FROM audit_once WHERE key = ?`);
     this.insert = db.prepare(
       `INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (@atMs, @actor, @action, @target, @detail)`,
     );
@@ -52,6 +57,17 @@ export class AuditTable {
 
   record(entry: AuditEntry): void {
     this.insert.run({ ...entry, detail: JSON.stringify(entry.detail) });
+  }
+
+  /**
+   * Record `entry` unless an entry was recorded under `key` before; true when recorded. Call in a
+   * transaction: the key and the entry are kept together.
+   */
+  recordOnce(key: string, entry: AuditEntry): boolean {
+    if (this.selectOnce.get(key)) return false;
+    const { lastInsertRowid } = this.insert.run({ ...entry, detail: JSON.stringify(entry.detail) });
+    this.claim.run({ key, auditId: Number(lastInsertRowid) });
+    return true;
   }
 
   /** The newest entries first. */

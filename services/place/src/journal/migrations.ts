@@ -105,6 +105,14 @@ export const migrations: readonly string[] = [
     packed       BLOB    NOT NULL
   );
   `,
+  `
+  -- Audit entries recorded once per key (audit.recordOnce): a punch rejected again when its batch
+  -- is sent again (an acknowledgement lost, a supervisor restarted) is not audited twice.
+  CREATE TABLE audit_once (
+    key      TEXT    PRIMARY KEY,
+    audit_id INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { InvalidArgumentError, NotFoundError, UnavailableError } from "@biometricflow/grpc-kit";
 import type { CapturedPunch, DeviceCursor } from "@biometricflow/proto";
 import { currentTraceCarrier, type Logger } from "@biometricflow/telemetry";
@@ -122,11 +123,20 @@ export function storeGroups(
   return { stored, headOffset };
 }
 
+/**
+ * What makes a rejected punch the same one when its batch is sent again: the device, what it
+ * recorded and its bytes; not when it was received, its trace, nor its place in the batch.
+ */
+function rejectedKey(g: ValidGroup, p: CapturedPunch, raw: string | undefined): string {
+  const what = [g.deviceId, g.deviceSerial, p.userId, p.localTime, p.punchState, p.verifyMethod, raw ?? ""];
+  return `punch.rejected:${createHash("sha256").update(JSON.stringify(what)).digest("hex")}`;
+}
+
 function recordRejected(d: IngestDeps, g: ValidGroup, r: RejectedPunch, nowMs: number): void {
   const { receivedAt, rawRecord, ...punch } = r.punch;
   // The device's bytes as hex: JSON of a Buffer would be an array of numbers.
   const raw = rawRecord && rawRecord.length > 0 ? Buffer.from(rawRecord).toString("hex") : undefined;
-  d.journal.audit.record({
+  const recorded = d.journal.audit.recordOnce(rejectedKey(g, r.punch, raw), {
     atMs: nowMs,
     actor: "ingest",
     action: "punch.rejected",
@@ -138,10 +148,11 @@ function recordRejected(d: IngestDeps, g: ValidGroup, r: RejectedPunch, nowMs: n
       punch: { ...punch, receivedAt: receivedAt?.toISOString(), rawRecord: raw },
     },
   });
-  d.log.warn(
-    { deviceId: g.deviceId, reason: r.reason },
-    "punch rejected; kept in the audit log as punch.rejected",
-  );
+  if (recorded)
+    d.log.warn(
+      { deviceId: g.deviceId, reason: r.reason },
+      "punch rejected; kept in the audit log as punch.rejected",
+    );
 }
 
 /** Validate and store one call's punches at once, in a transaction of its own. */
