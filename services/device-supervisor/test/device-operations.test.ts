@@ -116,6 +116,26 @@ describe("clock drift", () => {
     h.actor.stop();
   });
 
+  test("a correction before a restart (the place's audit) still counts: none again within the interval", async () => {
+    const clock = {
+      checkIntervalMs: 600_000,
+      autoCorrect: true,
+      thresholdSeconds: 60,
+      minCorrectionIntervalMs: 3_600_000,
+    };
+    const h = startHarness({ settings: { clock }, lastCorrectionAt: Date.now() - 1_200_000 });
+    h.device.clockOffsetSeconds = -3_600;
+    await settle();
+    expect(h.device.count("setTime")).toBe(0);
+    expect(h.link.lastStatus("dev-1")!.clockDriftSeconds).toBe(-3_600);
+    await jest.advanceTimersByTimeAsync(1_800_000); // 50 minutes since: still too soon
+    expect(h.device.count("setTime")).toBe(0);
+    await jest.advanceTimersByTimeAsync(1_200_000); // an hour and more: the next check corrects
+    expect(h.device.count("setTime")).toBe(1);
+    expect(h.link.audits).toEqual([expect.objectContaining({ action: "device.clock.correct" })]);
+    h.actor.stop();
+  });
+
   test("small drift is left alone", async () => {
     const clock = {
       checkIntervalMs: 600_000,

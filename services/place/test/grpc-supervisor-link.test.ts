@@ -21,6 +21,21 @@ test("Attach sends the place's devices with their stored cursors", async () => {
   await s.stop();
 });
 
+test("Attach tells each device when a supervisor last corrected its clock (0: never)", async () => {
+  const correct = { deviceId: "d1", actor: "supervisor:s0", action: "device.clock.correct", detail: "set" };
+  await t.link.recordAudit(correct);
+  await t.link.recordAudit({ ...correct, action: "device.clock.sync" }); // another action: not it
+  await t.link.recordAudit(correct);
+  const last = t.place.journal.audit.recent(3).find((e) => e.action === "device.clock.correct")!;
+  const s = fakeSupervisor(t.link, "s1");
+  const a = await s.assignments.next();
+  expect(a.devices.map((d) => [d.device?.id, d.lastClockCorrectionMs])).toEqual([
+    ["d1", last.atMs],
+    ["d2", 0],
+  ]);
+  await s.stop();
+});
+
 test("one supervisor runs the devices; a second waits and takes over when the first goes", async () => {
   const first = fakeSupervisor(t.link, "s1");
   expect((await first.assignments.next()).devices).toHaveLength(2);

@@ -16,6 +16,8 @@ export interface DeviceInput {
   settings: DeviceSettings;
   /** What the place holds of this device's log. */
   cursor: Cursor;
+  /** When the clock was last corrected (ms; the place's audit log), 0 if never. */
+  lastCorrectionAt: number;
   port: DevicePort;
   link: DeviceLink;
   /** Shared by every device of the process. */
@@ -36,7 +38,6 @@ export interface DeviceContext extends DeviceInput {
   counts: DeviceCounts;
   /** Device minus place clock; undefined until read (or when the place's zone is unknown). */
   driftSeconds: number | undefined;
-  lastCorrectionAt: number;
   /** The reported state, since when, and why. */
   state: DeviceState;
   since: number;
@@ -72,7 +73,6 @@ export function initialContext(input: DeviceInput): DeviceContext {
     firmware: "",
     counts: { users: 0, records: 0, recordsCapacity: 0 },
     driftSeconds: undefined,
-    lastCorrectionAt: 0,
     state: DeviceState.DEVICE_STATE_UNKNOWN,
     since: Date.now(),
     detail: "",

@@ -77,6 +77,7 @@ export const supervisorMachine = setup({
           input: {
             settings,
             cursor: a.cursor ?? EMPTY_CURSOR,
+            lastCorrectionAt: a.lastClockCorrectionMs,
             port: deps.createPort(id, settings.params),
             link: deps.link,
             tuning: deps.tuning,

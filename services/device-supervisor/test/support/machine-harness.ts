@@ -58,6 +58,7 @@ export function startHarness(
     device?: FakeDevice;
     settings?: Partial<DeviceSettings>;
     cursor?: Cursor;
+    lastCorrectionAt?: number;
     random?: () => number;
     tuning?: Partial<DeviceTuning>;
   } = {},
@@ -68,6 +69,7 @@ export function startHarness(
     input: {
       settings: testSettings(o.settings),
       cursor: o.cursor ?? EMPTY_CURSOR,
+      lastCorrectionAt: o.lastCorrectionAt ?? 0,
       port: device,
       link,
       tuning: { ...TEST_TUNING, ...o.tuning },

@@ -27,10 +27,14 @@ export class AuditTable {
 
   private readonly claim: Statement<[{ key: string; auditId: number }]>;
   private readonly selectOnce: Statement<[string], { auditId: number }>;
+  private readonly selectLatest: Statement<[string], { target: string; atMs: number }>;
 
   constructor(db: Database) {
     this.claim = db.prepare(`INSERT INTO audit_once (key, audit_id) VALUES (@key, @auditId)`);
     this.selectOnce = db.prepare(`SELECT audit_id AS auditId FROM audit_once WHERE key = ?`);
+    this.selectLatest = db.prepare(
+      `SELECT target, max(at_ms) AS atMs FROM audit WHERE action = ? GROUP BY target`,
+    );
     this.insert = db.prepare(
       `INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (@atMs, @actor, @action, @target, @detail)`,
     );
@@ -68,6 +72,11 @@ export class AuditTable {
     const { lastInsertRowid } = this.insert.run({ ...entry, detail: JSON.stringify(entry.detail) });
     this.claim.run({ key, auditId: Number(lastInsertRowid) });
     return true;
+  }
+
+  /** When `action` was last recorded, per target. */
+  latestOf(action: string): Map<string, number> {
+    return new Map(this.selectLatest.all(action).map((r) => [r.target, r.atMs]));
   }
 
   /** The newest entries first. */

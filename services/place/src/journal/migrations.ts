@@ -112,6 +112,8 @@ export const migrations: readonly string[] = [
     key      TEXT    PRIMARY KEY,
     audit_id INTEGER NOT NULL
   );
+  -- The newest entry of an action per target (audit.latestOf: each device's last clock correction).
+  CREATE INDEX audit_by_action ON audit (action, target, at_ms);
   `,
 ];
 

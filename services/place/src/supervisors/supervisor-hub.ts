@@ -91,9 +91,13 @@ export class SupervisorHub {
     });
   }
 
-  /** The assignment for these devices, each with the cursor the journal holds now. */
+  /**
+   * The assignment for these devices, each with the cursor the journal holds now and when its
+   * clock was last corrected.
+   */
   private assignment(devices: DeviceConfig[]): DeviceAssignment {
     const { clock } = this.o.config;
+    const corrected = this.o.journal.audit.latestOf("device.clock.correct");
     return {
       placeId: this.o.config.id,
       timezone: this.o.config.timezone,
@@ -102,6 +106,7 @@ export class SupervisorHub {
         commKey: d.commKey,
         cursor: this.o.journal.devices.cursor(d.id),
         clock,
+        lastClockCorrectionMs: corrected.get(d.id) ?? 0,
       })),
     };
   }
