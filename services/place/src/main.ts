@@ -8,6 +8,8 @@ import { letHeapGrow } from "@biometricflow/grpc-kit";
 
 /** Edits within this window (write, rename, touch) make one reload. */
 const RELOAD_DEBOUNCE_MS = 300;
+/** How often the config file is looked at for a change. */
+const RELOAD_POLL_MS = 1_000;
 
 // bf-place: config -> logger -> telemetry -> journal + gRPC -> SERVING -> one READY line on stdout.
 async function main(): Promise<void> {
@@ -25,9 +27,8 @@ async function main(): Promise<void> {
     ? watchConfig({
         file,
         debounceMs: RELOAD_DEBOUNCE_MS,
+        intervalMs: RELOAD_POLL_MS,
         onChange: () => reload("file-change"),
-        onError: (err) =>
-          log.warn({ err: err.message, file }, "cannot watch the config file; reload with SIGHUP"),
       })
     : () => undefined;
   let stopping = false;
