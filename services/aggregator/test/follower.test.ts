@@ -4,7 +4,7 @@ import { migrate, type OpenClickHouse, openTestClickHouse } from "@biometricflow
 import type { Punch, WatchPunchesResponse } from "@biometricflow/proto";
 import { IngestStatusBoard } from "../src/ingest/ingest-status.js";
 import { LiveHub } from "../src/ingest/live-hub.js";
-import { PlaceFollower } from "../src/ingest/place-follower.js";
+import { PlaceFollower, type FollowerOptions } from "../src/ingest/place-follower.js";
 import { PunchStore } from "../src/store/punch-store.js";
 import { FakePlace, manyPunches, placeOf } from "./fake-place.js";
 import { committedOffset, countDistinct, countFinal, eventually, quietLog } from "./helpers.js";
@@ -37,28 +37,39 @@ function journalStream(journal: readonly Punch[]) {
   return { watch, counter };
 }
 
+/** A follower of an in-process place holding `punches` punches, not yet running. */
+function followerOf(
+  placeId: string,
+  punches: number,
+  options: Pick<FollowerOptions, "batchSize" | "flushMs">,
+  store = new PunchStore(ch.db),
+) {
+  const place = new FakePlace(placeOf(placeId), 1);
+  place.append(manyPunches(punches));
+  const { watch, counter } = journalStream(place.journal);
+  const status = new IngestStatusBoard([{ id: placeId, grpc: "in-process" }]);
+  const follower = new PlaceFollower({
+    placeId,
+    watch,
+    store,
+    hub: new LiveHub(10),
+    status,
+    log: quietLog,
+    options: { retryInitialMs: 10, retryMaxMs: 100, ...options },
+  });
+  return { follower, counter, status };
+}
+
 onlyLocal(
   "ClickHouse down: the stream is not read past two batches, and everything is stored once it is back",
   async () => {
-    const place = new FakePlace(placeOf("bp"), 1);
-    place.append(manyPunches(5_000));
-    const { watch, counter } = journalStream(place.journal);
-    const status = new IngestStatusBoard([{ id: "bp", grpc: "in-process" }]);
     const stop = new AbortController();
     await ch.local!.stopServer();
     const store = new PunchStore(ch.db);
     const open = store.openPunchInsert.bind(store);
     let inserts = 0; // attempts, failed ones included
     store.openPunchInsert = () => (inserts++, open());
-    const follower = new PlaceFollower({
-      placeId: "bp",
-      watch,
-      store,
-      hub: new LiveHub(10),
-      status,
-      log: quietLog,
-      options: { batchSize: 200, flushMs: 20, retryInitialMs: 10, retryMaxMs: 100 },
-    });
+    const { follower, counter, status } = followerOf("bp", 5_000, { batchSize: 200, flushMs: 20 }, store);
     const running = follower.run(0, stop.signal, 1_000);
     try {
       await eventually(
@@ -94,20 +105,9 @@ onlyLocal(
 );
 
 test("shutdown stores and commits what is buffered", async () => {
-  const place = new FakePlace(placeOf("sd"), 1);
-  place.append(manyPunches(130));
-  const { watch } = journalStream(place.journal);
   const stop = new AbortController();
-  const follower = new PlaceFollower({
-    placeId: "sd",
-    watch,
-    store: new PunchStore(ch.db),
-    hub: new LiveHub(10),
-    status: new IngestStatusBoard([{ id: "sd", grpc: "in-process" }]),
-    log: quietLog,
-    // Nothing would be flushed before the shutdown: the batch is bigger and the timer long.
-    options: { batchSize: 10_000, flushMs: 60_000, retryInitialMs: 10, retryMaxMs: 100 },
-  });
+  // Nothing would be flushed before the shutdown: the batch is bigger and the timer long.
+  const { follower } = followerOf("sd", 130, { batchSize: 10_000, flushMs: 60_000 });
   const running = follower.run(0, stop.signal, 5_000);
   // The stream is read to its end (3 messages) before shutdown, all of it still in memory.
   await eventually(
@@ -122,21 +122,10 @@ test("shutdown stores and commits what is buffered", async () => {
 });
 
 test("the end of a backlog is stored at once, not when the INSERT's timers run out", async () => {
-  const place = new FakePlace(placeOf("bl"), 1);
-  place.append(manyPunches(275));
-  const { watch } = journalStream(place.journal);
   const stop = new AbortController();
-  const follower = new PlaceFollower({
-    placeId: "bl",
-    watch,
-    store: new PunchStore(ch.db),
-    hub: new LiveHub(10),
-    status: new IngestStatusBoard([{ id: "bl", grpc: "in-process" }]),
-    log: quietLog,
-    // Handed off 10 at a time, INSERTs of 100; an open INSERT would otherwise end only after a
-    // minute of nothing new (idle) or ten (age), well past this test's time limit.
-    options: { batchSize: 100, flushMs: 600_000, retryInitialMs: 10, retryMaxMs: 100 },
-  });
+  // Handed off 10 at a time, INSERTs of 100; an open INSERT would otherwise end only after a
+  // minute of nothing new (idle) or ten (age), well past this test's time limit.
+  const { follower } = followerOf("bl", 275, { batchSize: 100, flushMs: 600_000 });
   const running = follower.run(0, stop.signal, 5_000);
   try {
     await eventually(

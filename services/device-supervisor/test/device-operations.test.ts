@@ -1,6 +1,6 @@
 import { DeviceState, Privilege, type DeviceCommand } from "@biometricflow/proto";
 import { seedRecords } from "./support/fake-device.js";
-import { settle, startHarness } from "./support/machine-harness.js";
+import { settle, startHarness, testSettings } from "./support/machine-harness.js";
 
 const S = DeviceState;
 
@@ -77,6 +77,9 @@ describe("clear policy", () => {
 });
 
 describe("clock drift", () => {
+  /** The harness's clock settings with automatic correction on: 60 s threshold, once an hour. */
+  const clock = { ...testSettings().clock, autoCorrect: true };
+
   test("drift is measured against the place's zone and reported", async () => {
     const h = startHarness();
     h.device.clockOffsetSeconds = 125;
@@ -87,12 +90,6 @@ describe("clock drift", () => {
   });
 
   test("automatic correction above the threshold, at most once per interval, audited", async () => {
-    const clock = {
-      checkIntervalMs: 600_000,
-      autoCorrect: true,
-      thresholdSeconds: 60,
-      minCorrectionIntervalMs: 3_600_000,
-    };
     const h = startHarness({ settings: { clock } });
     h.device.clockOffsetSeconds = -3_600; // an hour behind (a wrong zone on the device)
     await settle();
@@ -117,12 +114,6 @@ describe("clock drift", () => {
   });
 
   test("a correction before a restart (the place's audit) still counts: none again within the interval", async () => {
-    const clock = {
-      checkIntervalMs: 600_000,
-      autoCorrect: true,
-      thresholdSeconds: 60,
-      minCorrectionIntervalMs: 3_600_000,
-    };
     const h = startHarness({ settings: { clock }, lastCorrectionAt: Date.now() - 1_200_000 });
     h.device.clockOffsetSeconds = -3_600;
     await settle();
@@ -137,12 +128,6 @@ describe("clock drift", () => {
   });
 
   test("small drift is left alone", async () => {
-    const clock = {
-      checkIntervalMs: 600_000,
-      autoCorrect: true,
-      thresholdSeconds: 60,
-      minCorrectionIntervalMs: 3_600_000,
-    };
     const h = startHarness({ settings: { clock } });
     h.device.clockOffsetSeconds = 30;
     await settle();
