@@ -150,14 +150,6 @@ export class ClickHouseDb {
     });
   }
 
-  /** RowBinary rows (see openRowBinaryInsert) as one INSERT. */
-  async insertRowBinary(table: TableName, columns: readonly string[], rows: Buffer): Promise<void> {
-    if (rows.length === 0) return;
-    const insert = this.openRowBinaryInsert(table, columns);
-    insert.write(rows);
-    await insert.end();
-  }
-
   async ping(): Promise<boolean> {
     return (await this.client.ping()).success;
   }

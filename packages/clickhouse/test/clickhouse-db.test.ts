@@ -1,7 +1,6 @@
 // Inserts through ClickHouseDb on a real server: concurrent small inserts into a table share one
-// INSERT (one new part, not one per caller), and a RowBinary body may come in several buffers.
-import { randomBytes } from "node:crypto";
-import { ClickHouseDb } from "../src/clickhouse-db.js";
+// INSERT (one new part, not one per caller), and a RowBinary INSERT is written while it runs.
+import type { ClickHouseDb } from "../src/clickhouse-db.js";
 import { migrate } from "../src/migrations/migrate.js";
 import type { OpenClickHouse } from "../src/open-clickhouse.js";
 import { putString, putUInt64 } from "../src/row-binary-writer.js";
@@ -10,18 +9,15 @@ import { openTestClickHouse } from "../src/testing.js";
 
 jest.setTimeout(60_000);
 
+// A database of this file's own (openTestClickHouse): the parts counted below are only its inserts'.
 let ch: OpenClickHouse;
 let db: ClickHouseDb;
 beforeAll(async () => {
   ch = await openTestClickHouse();
-  db = new ClickHouseDb({ url: ch.url, database: `db_${randomBytes(4).toString("hex")}` });
+  db = ch.db;
   await migrate(db);
 }, 60_000);
-afterAll(async () => {
-  await db?.command(sql`DROP DATABASE IF EXISTS ${lit.database(db.database)}`);
-  await db?.close();
-  await ch?.close();
-});
+afterAll(async () => ch?.close());
 
 /** Parts the inserts made (level 0), those merged away since included. */
 const insertedParts = async (table: string): Promise<number> => {

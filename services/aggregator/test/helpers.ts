@@ -68,3 +68,10 @@ export async function countDistinct(db: ClickHouseDb): Promise<number> {
 export async function committedOffset(db: ClickHouseDb, placeId: string): Promise<number> {
   return (await new PunchStore(db).latestOffsets()).get(placeId)?.offset ?? 0;
 }
+
+/** RowBinary punches rows as one INSERT, the way the followers store them. */
+export async function insertRows(db: ClickHouseDb, rows: Buffer): Promise<void> {
+  const insert = new PunchStore(db).openPunchInsert();
+  insert.write(rows);
+  await insert.end();
+}

@@ -1,13 +1,12 @@
 // The followers' shared INSERT, against the real ClickHouse: rows added while it is open are one
 // INSERT (one part for one month's punches), it ends at maxRows, at once when asked, and once
 // nothing more comes; a failed INSERT fails every add it carried, and the next one is new.
-import { randomBytes } from "node:crypto";
 import {
-  ClickHouseDb,
   lit,
   migrate,
   openTestClickHouse,
   sql,
+  type ClickHouseDb,
   type OpenClickHouse,
 } from "@biometricflow/clickhouse";
 import { PunchSource, type Punch } from "@biometricflow/proto";
@@ -18,18 +17,15 @@ import { PunchStore } from "../src/store/punch-store.js";
 
 jest.setTimeout(60_000);
 
+// A database of this file's own (openTestClickHouse): the parts counted below are only its inserts'.
 let ch: OpenClickHouse;
 let db: ClickHouseDb;
 beforeAll(async () => {
   ch = await openTestClickHouse();
-  db = new ClickHouseDb({ url: ch.url, database: `pi_${randomBytes(4).toString("hex")}` });
+  db = ch.db;
   await migrate(db);
 }, 60_000);
-afterAll(async () => {
-  await db?.command(sql`DROP DATABASE IF EXISTS ${lit.database(db.database)}`);
-  await db?.close();
-  await ch?.close();
-});
+afterAll(async () => ch?.close());
 
 let offset = 0;
 /** `n` punches of one place and one month as RowBinary rows. */

@@ -9,7 +9,7 @@ import { RowBinaryBatch } from "../src/ingest/row-binary-batch.js";
 import { PunchBlockRows } from "../src/store/punch-block-rows.js";
 import { writePunchRow } from "../src/store/punch-row.js";
 import { packedBlockOf, punchBlockOf } from "./punch-blocks.js";
-import { PunchStore } from "../src/store/punch-store.js";
+import { insertRows } from "./helpers.js";
 
 let ch: OpenClickHouse;
 beforeAll(async () => {
@@ -52,7 +52,7 @@ test("awkward strings, times and numbers come back exactly as sent", async () =>
   users.forEach((u, i) => writePunchRow(punch(i + 1, u), batch));
   expect(batch.rows).toBe(users.length);
   expect(batch.lastOffset).toBe(users.length);
-  await new PunchStore(ch.db).insertPunches(batch.bytes);
+  await insertRows(ch.db, batch.bytes);
 
   const rows = await ch.db.rows<Record<string, string | number>>(
     sql`SELECT user_id, device_id, device_sn, toUnixTimestamp(punched_at) AS punched, toString(local_time) AS local,
@@ -99,9 +99,8 @@ test("a columnar block stores exactly the rows its punches store as Punch messag
   const columnar = new RowBinaryBatch();
   for (let i = 0; i < block.count; i++) block.write(i, columnar);
   expect(columnar.lastOffset).toBe(users.length);
-  const store = new PunchStore(ch.db);
-  await store.insertPunches(classic.bytes);
-  await store.insertPunches(columnar.bytes);
+  await insertRows(ch.db, classic.bytes);
+  await insertRows(ch.db, columnar.bytes);
   const rowsOf = (placeId: string) =>
     ch.db.rows<Record<string, string | number>>(
       sql`SELECT * FROM ${ch.db.table("punches")} WHERE place_id = ${lit.string(placeId)} ORDER BY source_offset`,
@@ -136,7 +135,7 @@ test("long strings and many rows: lengths past one LEB128 byte, a buffer that gr
   expect(packed.punch(7)).toEqual(punches[7]);
   expect(packed.trace(3)).toEqual(punches[3]!.trace);
   expect(classic.length).toBeGreaterThan(1 << 20); // past the first buffer
-  await new PunchStore(ch.db).insertPunches(columnar.bytes);
+  await insertRows(ch.db, columnar.bytes);
   const rows = await ch.db.arrays<[string, string, string, number, string]>(
     sql`SELECT user_id, dedup_key, device_id, toUnixTimestamp(punched_at), source_offset
       FROM ${ch.db.table("punches")} WHERE place_id = ${lit.string("rb-long")} ORDER BY source_offset`,

@@ -13,11 +13,6 @@ export interface JournalOffset {
 export class PunchStore {
   constructor(private readonly db: ClickHouseDb) {}
 
-  /** Rows made by writePunchRow or PunchBlockRows (RowBinary), as one insert. */
-  insertPunches(rows: Buffer): Promise<void> {
-    return this.db.insertRowBinary("punches", PUNCH_COLUMNS, rows);
-  }
-
   /** Whether the place's punch (its dedup key, on its wall-clock day, of its user) is stored. */
   async holdsPunch(p: Pick<Punch, "placeId" | "userId" | "localTime" | "dedupKey">): Promise<boolean> {
     const [row] = await this.db.rows<{ n: string }>(
@@ -28,7 +23,10 @@ export class PunchStore {
     return Number(row?.n ?? 0) > 0;
   }
 
-  /** An INSERT of such rows, written while it runs (the followers' path: see PunchInserts). */
+  /**
+   * An INSERT of punches rows (RowBinary, made by writePunchRow or PunchBlockRows), written while
+   * it runs (see PunchInserts).
+   */
   openPunchInsert(): RowBinaryInsert {
     return this.db.openRowBinaryInsert("punches", PUNCH_COLUMNS);
   }
