@@ -94,6 +94,39 @@ const followConfig = () =>
 /** The running aggregator's ingest status of the real place. */
 const ingestOf = () => app!.status.snapshot().find((p) => p.placeId === "real-site")!;
 
+const journalFiles = (from: string) => readdirSync(from).filter((f) => f.startsWith("journal.db"));
+
+/**
+ * `kept` punches stored and followed, a backup of the stopped place's journal into `folder`, then
+ * `lost` punches that only the disk about to be lost holds, followed too. Returns the place as at
+ * the backup and the punches in ClickHouse by then.
+ */
+async function backUpThenLose(folder: string, kept: number, lost: number, day: string) {
+  await ingest("d1", captured(kept, `${day}T07:00:00`));
+  const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);
+  const atBackup = await placeApi.client.getPlace({});
+  placeApi.close();
+  await eventually(
+    ingestOf,
+    (p) => p.journalId === atBackup.journalId && p.committedOffset === atBackup.headOffset,
+  );
+  await killPlace();
+  mkdirSync(folder);
+  for (const f of journalFiles(dir)) copyFileSync(join(dir, f), join(folder, f));
+  await startPlace();
+  await ingest("d2", captured(lost, `${day}T12:00:00`));
+  await eventually(ingestOf, (p) => p.committedOffset === atBackup.headOffset + lost);
+  return { atBackup, stored: await countFinal(ch.db, "real-site") };
+}
+
+/** The disk is lost and the backup in `folder` restored: the same journal id, its head behind. */
+async function restore(folder: string): Promise<void> {
+  await killPlace();
+  for (const f of journalFiles(dir)) rmSync(join(dir, f));
+  for (const f of journalFiles(folder)) copyFileSync(join(folder, f), join(dir, f));
+  await startPlace();
+}
+
 suite("with the real place service", () => {
   beforeAll(async () => {
     ch = await openTestClickHouse();
@@ -203,32 +236,12 @@ suite("with the real place service", () => {
 
   test("a journal restored from a backup (same id, offsets reused past the backup) is read again: nothing skipped", async () => {
     app ??= await startAggregator(followConfig(), ch.db, quietLog); // when run alone
-    const journalFiles = (from: string) => readdirSync(from).filter((f) => f.startsWith("journal.db"));
-    await ingest("d1", captured(40, "2024-07-01T07:00:00"));
-    const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);
-    const atBackup = await placeApi.client.getPlace({});
-    placeApi.close();
-    await eventually(
-      ingestOf,
-      (p) => p.journalId === atBackup.journalId && p.committedOffset === atBackup.headOffset,
-    );
-
-    // A backup of the stopped place's journal, then punches that only the lost disk will hold.
-    await killPlace();
     const backup = join(dir, "backup");
-    mkdirSync(backup);
-    for (const f of journalFiles(dir)) copyFileSync(join(dir, f), join(backup, f));
-    await startPlace();
-    await ingest("d2", captured(200, "2024-07-02T07:00:00"));
+    const { atBackup, stored: beforeRestore } = await backUpThenLose(backup, 40, 200, "2024-07-01");
     const lostHead = atBackup.headOffset + 200;
-    await eventually(ingestOf, (p) => p.committedOffset === lostHead);
-    const beforeRestore = await countFinal(ch.db, "real-site");
 
-    // The disk is lost and the backup restored: the same journal id, its head 200 behind.
-    await killPlace();
-    for (const f of journalFiles(dir)) rmSync(join(dir, f));
-    for (const f of journalFiles(backup)) copyFileSync(join(backup, f), join(dir, f));
-    await startPlace();
+    // The aggregator sees the journal's head 200 behind its stored offset.
+    await restore(backup);
     await ingest("d1", captured(100, "2024-07-08T07:00:00")); // offsets the lost punches had
     await eventually(
       () => countFinal(ch.db, "real-site"),
@@ -247,33 +260,15 @@ suite("with the real place service", () => {
 
   test("a journal restored from a backup and grown past the stored offset while the aggregator was away is read again: nothing skipped", async () => {
     app ??= await startAggregator(followConfig(), ch.db, quietLog); // when run alone
-    const journalFiles = (from: string) => readdirSync(from).filter((f) => f.startsWith("journal.db"));
-    await ingest("d1", captured(30, "2024-09-02T07:00:00"));
-    const placeApi = createChannelClient(PlaceServiceDefinition, `127.0.0.1:${port}`);
-    const atBackup = await placeApi.client.getPlace({});
-    placeApi.close();
-    await eventually(
-      ingestOf,
-      (p) => p.journalId === atBackup.journalId && p.committedOffset === atBackup.headOffset,
-    );
-    await killPlace();
     const backup = join(dir, "backup-away");
-    mkdirSync(backup);
-    for (const f of journalFiles(dir)) copyFileSync(join(dir, f), join(backup, f));
-    await startPlace();
-    await ingest("d2", captured(60, "2024-09-03T07:00:00")); // only the lost disk will hold these
+    const { atBackup, stored: beforeRestore } = await backUpThenLose(backup, 30, 60, "2024-09-02");
     const lostHead = atBackup.headOffset + 60;
-    await eventually(ingestOf, (p) => p.committedOffset === lostHead);
-    const beforeRestore = await countFinal(ch.db, "real-site");
 
     // The aggregator is away while the disk is lost, the backup restored, and more punches come:
     // when it is back the journal's head is past its stored offset again.
     await app.shutdown();
     app = undefined;
-    await killPlace();
-    for (const f of journalFiles(dir)) rmSync(join(dir, f));
-    for (const f of journalFiles(backup)) copyFileSync(join(backup, f), join(dir, f));
-    await startPlace();
+    await restore(backup);
     await ingest("d1", captured(90, "2024-09-10T07:00:00"));
     expect(atBackup.headOffset + 90).toBeGreaterThan(lostHead);
 
