@@ -92,13 +92,26 @@ test("an INSERT nothing more is written to ends after idleMs", async () => {
   expect(await stored("b")).toEqual({ rows: 7, parts: before + 1 });
 });
 
-test("an INSERT the server rejects fails every add in it, and only those", async () => {
+test("an INSERT the server rejects fails every add in it; then each add goes alone until one is stored", async () => {
   const q = inserts({ maxRows: 20 });
+  const bad = () => Buffer.from([0x05, 0x61]); // a String of 5 bytes with 1 after it
   const good = q.add(rows("c", 10), 10);
-  const bad = q.add(Buffer.from([0x05, 0x61]), 10); // a String of 5 bytes with 1 after it
+  const refused = q.add(bad(), 10);
   await expect(good).rejects.toThrow();
-  await expect(bad).rejects.toThrow();
+  await expect(refused).rejects.toThrow();
   expect((await stored("c")).rows).toBe(0);
-  await q.add(rows("c", 20), 20); // a new INSERT
-  expect((await stored("c")).rows).toBe(20);
+
+  // Retried together: the good rows are not held back by the bad ones.
+  const before = (await stored("c")).parts;
+  const again = q.add(rows("c", 10), 10);
+  const refusedAgain = q.add(bad(), 10);
+  await again;
+  await expect(refusedAgain).rejects.toThrow();
+  expect(await stored("c")).toEqual({ rows: 10, parts: before + 1 });
+
+  // Once an INSERT is stored after the last failure, adds share an INSERT again.
+  await q.add(rows("c", 5), 5, true);
+  expect(await stored("c")).toEqual({ rows: 15, parts: before + 2 });
+  await Promise.all([q.add(rows("c", 5), 5), q.add(rows("c", 15), 15)]); // 20 rows: maxRows
+  expect(await stored("c")).toEqual({ rows: 35, parts: before + 3 });
 });

@@ -25,10 +25,13 @@ interface Open {
  * cost), and ClickHouse never waits for a whole batch to be built before it can start on it.
  *
  * Each add() settles with the INSERT that carried its rows; a failed INSERT fails every add in it
- * and the followers retry their own rows (the next INSERT, or a later one).
+ * and the followers retry their own rows. After a failure each add is an INSERT of its own until
+ * one is stored (as InsertQueue does), so rows the server refuses cannot hold back the others.
  */
 export class PunchInserts {
   private open: Open | undefined;
+  /** The last INSERT failed: one add per INSERT until one is stored. */
+  private solo = false;
 
   constructor(
     private readonly start: () => RowBinaryInsert,
@@ -44,7 +47,7 @@ export class PunchInserts {
     const open = this.open ?? (this.open = this.openInsert());
     open.insert.write(rows);
     open.rows += count;
-    if (now || open.rows >= this.o.maxRows) open.end();
+    if (now || this.solo || open.rows >= this.o.maxRows) open.end();
     return open.done;
   }
 
@@ -64,7 +67,16 @@ export class PunchInserts {
       clearTimeout(age);
       clearInterval(idle);
       if (this.open === open) this.open = undefined;
-      insert.end().then(settle.resolve, settle.reject);
+      insert.end().then(
+        () => {
+          this.solo = false;
+          settle.resolve();
+        },
+        (err: unknown) => {
+          this.solo = true;
+          settle.reject(err);
+        },
+      );
     };
     insert.result.catch(end); // failed early (ClickHouse down): its callers retry at once
     const age = setTimeout(end, this.o.maxAgeMs);
